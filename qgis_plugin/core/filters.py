@@ -1,0 +1,210 @@
+"""Sobel and Prewitt gradients of a raster tile, as signed float32.
+
+Conventions (see README, "Conventions"):
+
+* ``*_x`` is positive where brightness increases eastward (left to right),
+  ``*_y`` where it increases northward (bottom to top of the image).
+* Kernels are applied as correlation, unnormalised (Sobel 1-2-1, Prewitt 1-1-1),
+  so values are in the input's gray-level units and are never clipped.
+* RGB is reduced to gray with the ITU-R 601-2 luma weights (as PIL's ``'L'``).
+* Fully transparent pixels (alpha == 0) are nodata (NaN) in the output, and
+  they create no false edges: a transparent neighbour takes the value of the
+  centre pixel, so it contributes no gradient.
+* Borders: with ``halo=True`` the input carries one extra pixel on each side
+  and every output pixel is a true gradient; otherwise the nearest edge pixel
+  is replicated (scipy's ``mode='nearest'``).
+
+The work is done in horizontal strips of about 64 Ki pixels so that every
+intermediate array stays in the CPU cache: the only full-size array written
+is the result itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SOBEL_X = "sobel_x"
+SOBEL_Y = "sobel_y"
+PREWITT_X = "prewitt_x"
+PREWITT_Y = "prewitt_y"
+SOBEL_MAGNITUDE = "sobel_magnitude"
+PREWITT_MAGNITUDE = "prewitt_magnitude"
+
+#: Every method name the engine accepts, the tutorial's four first.
+METHODS = (SOBEL_X, SOBEL_Y, PREWITT_X, PREWITT_Y, SOBEL_MAGNITUDE, PREWITT_MAGNITUDE)
+
+#: Value of output pixels that have no data (transparent input).
+NODATA = float("nan")
+
+#: ITU-R 601-2 luma weights, as used by PIL's ``Image.convert('L')``.
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+
+# Smoothing weights across the derivative direction, per kernel family.
+_SMOOTHING = {"sobel": 2.0, "prewitt": 1.0}
+
+# Elements per strip: 64 Ki float32 (256 KiB) per temporary keeps a strip's
+# working set in L2; measured fastest on 4096-wide tiles (16 rows).
+_STRIP_ELEMENTS = 64 * 1024
+
+
+def edge_filter(image, method: str, *, halo: bool = False) -> np.ndarray:
+    """Return the ``method`` gradient of ``image`` as a float32 array.
+
+    ``image`` is a 2-D gray array or an H x W x C array with C = 1 (gray),
+    2 (gray + alpha), 3 (RGB) or 4 (RGBA), of any integer or float dtype.
+    With ``halo=True`` the result is two pixels smaller in each dimension.
+    Raises ``ValueError`` for an unknown method, a wrong shape or an empty input.
+    """
+    family, direction = _parse_method(method)
+    array = _check_image(image, halo)
+    gray_source, alpha = _split_channels(array)
+    height, width = gray_source.shape[0], gray_source.shape[1]
+    out_height, out_width = (height - 2, width - 2) if halo else (height, width)
+    out = np.empty((out_height, out_width), dtype=np.float32)
+    has_transparency = alpha is not None and not np.all(alpha)
+    weight = _SMOOTHING[family]
+    strip_rows = max(1, _STRIP_ELEMENTS // width)
+    for row0 in range(0, out_height, strip_rows):
+        row1 = min(row0 + strip_rows, out_height)
+        strip = _padded_strip(gray_source, row0, row1, halo)
+        target = out[row0:row1]
+        if has_transparency:
+            valid = _padded_strip(alpha, row0, row1, halo)
+            _masked_gradient(strip, valid, direction, weight, target)
+        else:
+            _gradient(strip, direction, weight, target)
+    return out
+
+
+def _parse_method(method):
+    if method not in METHODS:
+        raise ValueError(
+            f"unknown edge method {method!r}; allowed values: {', '.join(METHODS)}"
+        )
+    family, _, direction = method.partition("_")
+    return family, direction
+
+
+def _check_image(image, halo):
+    array = np.asarray(image)
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    ):
+        raise ValueError(
+            f"image dtype {array.dtype} is not supported; use an integer or float array"
+        )
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 2, 3, 4)):
+        raise ValueError(
+            f"image shape {array.shape} is not supported; allowed: H x W (gray), "
+            "H x W x 1 (gray), H x W x 2 (gray + alpha), H x W x 3 (RGB), H x W x 4 (RGBA)"
+        )
+    minimum = 3 if halo else 1
+    if array.shape[0] < minimum or array.shape[1] < minimum:
+        raise ValueError(
+            f"image of {array.shape[0]} x {array.shape[1]} pixels is empty"
+            + (" once its one-pixel halo is removed (halo=True needs at least 3 x 3)" if halo else "")
+        )
+    return array
+
+
+def _split_channels(array):
+    """Return (gray source, alpha validity mask or None).
+
+    The gray source is either a 2-D array or, for RGB(A), the H x W x 3 colour
+    array: the luma conversion is done strip by strip in ``_padded_strip``.
+    """
+    if array.ndim == 2:
+        return array, None
+    channels = array.shape[2]
+    if channels == 1:
+        return array[:, :, 0], None
+    if channels == 2:
+        return array[:, :, 0], array[:, :, 1] != 0
+    if channels == 3:
+        return array, None
+    return array[:, :, :3], array[:, :, 3] != 0
+
+
+def _padded_strip(source, row0, row1, halo):
+    """Float32 gray rows for output rows [row0, row1), one pixel margin each side.
+
+    Without a halo the margin replicates the nearest edge pixel.
+    """
+    height, width = source.shape[0], source.shape[1]
+    if halo:
+        rows = source[row0 : row1 + 2]
+        return _to_gray_float32(rows)
+    strip = np.empty((row1 - row0 + 2, width + 2), dtype=np.float32)
+    first, last = max(row0 - 1, 0), min(row1 + 1, height)
+    top = 1 if row0 == 0 else 0
+    body = _to_gray_float32(source[first:last])
+    strip[top : top + body.shape[0], 1:-1] = body
+    if top:
+        strip[0, 1:-1] = strip[1, 1:-1]
+    if row1 + 1 > height:
+        strip[-1, 1:-1] = strip[-2, 1:-1]
+    strip[:, 0] = strip[:, 1]
+    strip[:, -1] = strip[:, -2]
+    return strip
+
+
+def _to_gray_float32(rows):
+    if rows.ndim == 2:
+        return rows.astype(np.float32, copy=False)
+    red, green, blue = (rows[:, :, band].astype(np.float32) for band in range(3))
+    gray = red * np.float32(LUMA_WEIGHTS[0])
+    gray += green * np.float32(LUMA_WEIGHTS[1])
+    gray += blue * np.float32(LUMA_WEIGHTS[2])
+    return gray
+
+
+def _gradient(strip, direction, weight, out):
+    """Correlate a padded strip with the separable kernel, writing into ``out``."""
+    if direction == "magnitude":
+        gx = np.empty_like(out)
+        _gradient(strip, "x", weight, gx)
+        _gradient(strip, "y", weight, out)
+        np.multiply(out, out, out=out)
+        np.multiply(gx, gx, out=gx)
+        np.add(out, gx, out=out)
+        np.sqrt(out, out=out)
+        return
+    if direction == "x":
+        # Difference east - west, then smooth north-south.
+        diff = strip[:, 2:] - strip[:, :-2]
+        np.add(diff[:-2], diff[2:], out=out)
+        middle = diff[1:-1]
+    else:
+        # Difference north - south (row above minus row below), then smooth east-west.
+        diff = strip[:-2] - strip[2:]
+        np.add(diff[:, :-2], diff[:, 2:], out=out)
+        middle = diff[:, 1:-1]
+    if weight == 2.0:
+        np.add(out, middle, out=out)
+    np.add(out, middle, out=out)
+
+
+def _masked_gradient(strip, valid, direction, weight, out):
+    """Gradient where transparent neighbours take the centre pixel's value.
+
+    ``valid`` is the padded strip of 1.0 (opaque) and 0.0 (transparent).
+    For a zero-sum kernel K, sum_k K_k * (v_k if valid_k else v_c) equals
+    K*(v . valid) - v_c * (K*valid): two correlations of the same kernel.
+    """
+    values = strip * valid
+    if direction == "magnitude":
+        gx = _masked_component(values, valid, strip, "x", weight, out.shape)
+        gy = _masked_component(values, valid, strip, "y", weight, out.shape)
+        np.sqrt(gx * gx + gy * gy, out=out)
+    else:
+        out[...] = _masked_component(values, valid, strip, direction, weight, out.shape)
+    out[valid[1:-1, 1:-1] == 0] = NODATA
+
+
+def _masked_component(values, valid, strip, direction, weight, shape):
+    component = np.empty(shape, dtype=np.float32)
+    support = np.empty(shape, dtype=np.float32)
+    _gradient(values, direction, weight, component)
+    _gradient(valid, direction, weight, support)
+    component -= strip[1:-1, 1:-1] * support
+    return component

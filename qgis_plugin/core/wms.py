@@ -1,0 +1,349 @@
+"""A small, strict WMS 1.1.1 / 1.3.0 client: GetMap into numpy, GetCapabilities.
+
+Strict means: every request has connect and read timeouts and an overall
+deadline, the body is capped in bytes, the decoded image is capped in pixels
+before it is decoded, and every way a WMS can fail maps to one exception
+class below with a message that names the problem.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urljoin, urlsplit
+
+import numpy as np
+import requests
+from PIL import Image
+
+from .georef import TileGrid, check_version, wms_bbox
+
+IMAGE_FORMATS = ("image/png", "image/jpeg")
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 4098 * 4098
+_MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
+
+
+class WmsError(Exception):
+    """Base class of every WMS failure; ``str()`` is a message for users."""
+
+
+class WmsServiceException(WmsError):
+    """The WMS answered with a ServiceExceptionReport (whatever the HTTP status)."""
+
+    def __init__(self, code: str, message: str, url: str = ""):
+        self.code, self.message, self.url = code, message, url
+        super().__init__(f"the WMS reported {code or 'an exception'}: {message}")
+
+
+class WmsBadResponse(WmsError):
+    """The WMS answered with something that is not the image asked for."""
+
+
+class WmsWrongSize(WmsBadResponse):
+    """The WMS answered with an image of another size than requested."""
+
+
+class WmsTooLarge(WmsError):
+    """The response or the image exceeds the configured byte or pixel cap."""
+
+
+class WmsHttpError(WmsError):
+    """The WMS answered with an HTTP error status and no exception report."""
+
+    def __init__(self, status: int, url: str):
+        self.status = status
+        super().__init__(f"the WMS answered HTTP {status} for {_redact(url)}")
+
+
+class WmsTimeout(WmsError):
+    """The WMS did not answer within the timeout."""
+
+
+class WmsUnreachable(WmsError):
+    """The WMS host could not be reached (refused, unknown host, reset)."""
+
+
+class WmsNotAllowed(WmsError):
+    """The URL (or a redirect target) is not an allowed WMS endpoint."""
+
+
+@dataclass
+class LayerInfo:
+    name: str
+    title: str
+    crs: list = field(default_factory=list)
+
+
+@dataclass
+class Capabilities:
+    version: str
+    layers: list
+    max_width: int | None = None
+    max_height: int | None = None
+
+    def layer(self, name: str) -> LayerInfo | None:
+        return next((layer for layer in self.layers if layer.name == name), None)
+
+
+class WmsClient:
+    """Reusable GetMap/GetCapabilities client with one ``requests.Session``.
+
+    ``url_allowed`` (optional) is asked about the first URL and every redirect
+    target; a refusal raises :class:`WmsNotAllowed`.
+    """
+
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, connect_timeout: float | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 url_allowed: Callable[[str], bool] | None = None,
+                 session: requests.Session | None = None):
+        self.timeout = float(timeout)
+        self.connect_timeout = float(connect_timeout if connect_timeout is not None else min(timeout, 10.0))
+        self.max_bytes = int(max_bytes)
+        self.max_pixels = int(max_pixels)
+        self.url_allowed = url_allowed
+        self.session = session or requests.Session()
+
+    def close(self):
+        self.session.close()
+
+    def get_map(self, url: str, layer: str, grid: TileGrid, crs: str, *, version: str = "1.1.1",
+                image_format: str = "image/png", styles: str = "", yx: bool | None = None) -> np.ndarray:
+        """Fetch ``layer`` over ``grid`` and return its pixels (H x W, x2, x3 or x4, uint8).
+
+        ``yx`` forces the BBOX axis order for WMS 1.3.0 (see ``georef.axis_order_is_yx``).
+        """
+        params = getmap_params(layer, grid, crs, version=version, image_format=image_format,
+                               styles=styles, yx=yx)
+        if grid.width * grid.height > self.max_pixels:
+            raise WmsTooLarge(
+                f"a {grid.width} x {grid.height} image exceeds the limit of {self.max_pixels} pixels")
+        body, content_type, final_url = self._get(url, params)
+        if _looks_like_xml(body, content_type):
+            raise _exception_from_xml(body, final_url)
+        return decode_image(body, grid.width, grid.height, max_pixels=self.max_pixels)
+
+    def get_capabilities(self, url: str, version: str = "1.3.0") -> Capabilities:
+        check_version(version)
+        params = {"SERVICE": "WMS", "VERSION": version, "REQUEST": "GetCapabilities"}
+        body, content_type, final_url = self._get(url, params)
+        root = parse_xml(body)
+        if _local(root.tag) in ("ServiceExceptionReport", "ExceptionReport"):
+            raise _exception_from_xml(body, final_url)
+        return _read_capabilities(root)
+
+    def _get(self, url, params):
+        """GET with caps, deadline and allow-listed redirects; return (body, type, url)."""
+        deadline = time.monotonic() + self.timeout
+        for _ in range(_MAX_REDIRECTS + 1):
+            self._check_url(url)
+            try:
+                response = self.session.get(url, params=params, stream=True, allow_redirects=False,
+                                            timeout=(self.connect_timeout, self.timeout))
+            except requests.exceptions.Timeout as exc:
+                raise WmsTimeout(f"the WMS at {_redact(url)} did not answer within {self.timeout:g} s") from exc
+            except requests.exceptions.RequestException as exc:
+                raise WmsUnreachable(f"the WMS at {_redact(url)} cannot be reached: {_reason(exc)}") from exc
+            with response:
+                if response.is_redirect:
+                    url, params = urljoin(response.url, response.headers["location"]), None
+                    continue
+                body = self._read_capped(response, deadline, url)
+                content_type = response.headers.get("content-type", "").lower()
+                if response.status_code >= 400:
+                    if _looks_like_xml(body, content_type):
+                        raise _exception_from_xml(body, response.url)
+                    raise WmsHttpError(response.status_code, response.url)
+                return body, content_type, response.url
+        raise WmsBadResponse(f"the WMS at {_redact(url)} redirected more than {_MAX_REDIRECTS} times")
+
+    def _check_url(self, url):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise WmsNotAllowed(f"WMS URL {_redact(url)} must use http or https")
+        if self.url_allowed is not None and not self.url_allowed(url):
+            raise WmsNotAllowed(f"WMS URL {_redact(url)} is not in the list of allowed WMS endpoints")
+
+    def _read_capped(self, response, deadline, url):
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise WmsTooLarge(f"the WMS response of {declared} bytes exceeds the limit of {self.max_bytes} bytes")
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise WmsTooLarge(f"the WMS response exceeds the limit of {self.max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise WmsTimeout(f"the WMS at {_redact(url)} did not finish answering within {self.timeout:g} s")
+                chunks.append(chunk)
+        except requests.exceptions.Timeout as exc:
+            raise WmsTimeout(f"the WMS at {_redact(url)} stopped answering for {self.timeout:g} s") from exc
+        except requests.exceptions.RequestException as exc:
+            raise WmsBadResponse(f"the WMS response from {_redact(url)} was cut off: {_reason(exc)}") from exc
+        return b"".join(chunks)
+
+
+def getmap_params(layer: str, grid: TileGrid, crs: str, *, version: str = "1.1.1",
+                  image_format: str = "image/png", styles: str = "", yx: bool | None = None) -> dict:
+    """The key-value parameters of a GetMap request (SRS for 1.1.1, CRS for 1.3.0)."""
+    check_version(version)
+    if image_format not in IMAGE_FORMATS:
+        raise ValueError(f"unsupported image format {image_format!r}; allowed values: {', '.join(IMAGE_FORMATS)}")
+    if not layer or not layer.strip():
+        raise ValueError("the WMS layer name is empty")
+    return {
+        "SERVICE": "WMS",
+        "VERSION": version,
+        "REQUEST": "GetMap",
+        "LAYERS": layer,
+        "STYLES": styles,
+        ("SRS" if version == "1.1.1" else "CRS"): crs,
+        "BBOX": wms_bbox(grid.extent, crs, version, yx=yx),
+        "WIDTH": str(grid.width),
+        "HEIGHT": str(grid.height),
+        "FORMAT": image_format,
+        "TRANSPARENT": "TRUE" if image_format == "image/png" else "FALSE",
+    }
+
+
+def decode_image(body: bytes, width: int | None = None, height: int | None = None, *,
+                 max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Decode PNG/JPEG bytes into uint8 pixels: gray, gray+alpha, RGB or RGBA.
+
+    The size is checked against ``max_pixels`` and the expected size from the
+    header, before the pixels are decoded (no decompression bombs).
+    """
+    try:
+        image = Image.open(io.BytesIO(body))
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise WmsBadResponse(f"the WMS answered with something that is not an image ({_sniff(body)})") from exc
+    if image.width * image.height > max_pixels:
+        raise WmsTooLarge(f"the WMS image of {image.width} x {image.height} exceeds the limit of {max_pixels} pixels")
+    if width is not None and (image.width, image.height) != (width, height):
+        raise WmsWrongSize(
+            f"the WMS answered with a {image.width} x {image.height} image instead of {width} x {height}")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise WmsBadResponse(f"the WMS image is truncated or corrupt: {exc}") from exc
+    return np.asarray(_normalise_mode(image))
+
+
+def _normalise_mode(image):
+    """Reduce any PIL mode to L, LA, RGB or RGBA (uint8), keeping transparency."""
+    if image.mode in ("L", "LA", "RGB", "RGBA"):
+        return image
+    if image.mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("PA", "RGBa", "La"):
+        return image.convert("RGBA")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return image.point(lambda v: v / 256, "L") if image.mode.startswith("I;16") else image.convert("L")
+    if image.mode == "1":
+        return image.convert("L")
+    return image.convert("RGB")
+
+
+def parse_xml(body: bytes):
+    """Parse XML with no entity declarations allowed (no XXE, no billion laughs)."""
+    if re.search(rb"<!ENTITY", body, re.I):
+        raise WmsBadResponse("the WMS answered with XML that declares entities, which is refused")
+    try:
+        return ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise WmsBadResponse(f"the WMS answered with malformed XML: {exc}") from exc
+
+
+def _looks_like_xml(body, content_type):
+    if "xml" in content_type or "html" in content_type:
+        return True
+    head = body[:256].lstrip()
+    return head.startswith(b"<")
+
+
+def _exception_from_xml(body, url):
+    """The exception that an XML (or HTML) answer stands for."""
+    try:
+        root = parse_xml(body)
+    except WmsBadResponse:
+        return WmsBadResponse(f"the WMS at {_redact(url)} answered with a non-image document ({_sniff(body)})")
+    if _local(root.tag) in ("ServiceExceptionReport", "ExceptionReport"):
+        first = next((el for el in root.iter() if _local(el.tag) in ("ServiceException", "Exception")), None)
+        if first is not None:
+            code = first.get("code") or first.get("exceptionCode") or ""
+            text = " ".join("".join(first.itertext()).split())
+            return WmsServiceException(code, text or "no message", url)
+    return WmsBadResponse(f"the WMS at {_redact(url)} answered with a {_local(root.tag)} document instead of an image")
+
+
+def _read_capabilities(root):
+    version = root.get("version", "")
+    service = _child(root, "Service")
+    max_width = _int_or_none(_text(service, "MaxWidth"))
+    max_height = _int_or_none(_text(service, "MaxHeight"))
+    layers = []
+    capability = _child(root, "Capability")
+    top = _child(capability, "Layer") if capability is not None else None
+    if top is not None:
+        _collect_layers(top, [], layers)
+    return Capabilities(version, layers, max_width, max_height)
+
+
+def _collect_layers(element, inherited_crs, layers):
+    crs = inherited_crs + [c.text.strip() for c in element if _local(c.tag) in ("CRS", "SRS") and c.text]
+    name = _text(element, "Name")
+    if name:
+        layers.append(LayerInfo(name, _text(element, "Title") or name, list(dict.fromkeys(crs))))
+    for child in element:
+        if _local(child.tag) == "Layer":
+            _collect_layers(child, crs, layers)
+
+
+def _local(tag):
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _child(element, name):
+    if element is None:
+        return None
+    return next((c for c in element if _local(c.tag) == name), None)
+
+
+def _text(element, name):
+    child = _child(element, name)
+    return child.text.strip() if child is not None and child.text else None
+
+
+def _int_or_none(text):
+    return int(text) if text and text.isdigit() else None
+
+
+def _sniff(body):
+    if not body:
+        return "an empty body"
+    head = body[:60].decode("latin-1")
+    printable = "".join(ch if ch.isprintable() else "." for ch in head)
+    return f"{len(body)} bytes starting with {printable!r}"
+
+
+def _reason(exc):
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "timed out", "reset by peer"):
+        if marker in text:
+            return marker.lower()
+    return type(exc).__name__
+
+
+def _redact(url):
+    """The URL without query string or credentials, safe to show in messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
