@@ -38,6 +38,7 @@ NODATA = float("nan")
 
 #: ITU-R 601-2 luma weights, as used by PIL's ``Image.convert('L')``.
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+_LUMA_PER_MILLE = (299.0, 587.0, 114.0)
 
 # Smoothing weights across the derivative direction, per kernel family.
 _SMOOTHING = {"sobel": 2.0, "prewitt": 1.0}
@@ -151,10 +152,13 @@ def _padded_strip(source, row0, row1, halo):
 def _to_gray_float32(rows):
     if rows.ndim == 2:
         return rows.astype(np.float32, copy=False)
+    # Integer weights then one division: exact for 8-bit input, and a neutral
+    # gray (v, v, v) stays exactly v (float32 0.299 + 0.587 + 0.114 is not 1).
     red, green, blue = (rows[:, :, band].astype(np.float32) for band in range(3))
-    gray = red * np.float32(LUMA_WEIGHTS[0])
-    gray += green * np.float32(LUMA_WEIGHTS[1])
-    gray += blue * np.float32(LUMA_WEIGHTS[2])
+    gray = red * np.float32(_LUMA_PER_MILLE[0])
+    gray += green * np.float32(_LUMA_PER_MILLE[1])
+    gray += blue * np.float32(_LUMA_PER_MILLE[2])
+    gray /= np.float32(1000.0)
     return gray
 
 

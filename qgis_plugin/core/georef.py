@@ -71,7 +71,7 @@ class TileGrid:
         """GDAL geotransform (origin at the top-left corner, north up)."""
         return (self.extent.xmin, self.pixel_size_x, 0.0, self.extent.ymax, 0.0, -self.pixel_size_y)
 
-    def with_halo(self) -> "TileGrid":
+    def with_halo(self) -> TileGrid:
         """The same pixels grown by one pixel on every side (for true border gradients)."""
         dx, dy = self.pixel_size_x, self.pixel_size_y
         e = self.extent
