@@ -1,0 +1,224 @@
+"""``make demo``: the whole product, offline, on this machine only.
+
+1. a real WMS: QGIS Server over a generated project (QGIS's world map + a pattern raster);
+2. our WPS under gunicorn, configured to use that WMS;
+3. the tutorial's Execute request, unchanged but for layer and point, saved as PNG;
+   the same request asking for a GeoTIFF, asynchronously, with its progress shown;
+4. the QGIS algorithm through ``qgis_process``, in-process and through the WPS, for the same tile;
+5. side-by-side pictures of source and edges for every method, a timing table,
+   and a check that the in-process and remote GeoTIFFs agree.
+
+Every server started here is stopped on exit, also on Ctrl-C or failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+import requests
+from PIL import Image, ImageDraw
+
+from qgis_plugin.core import METHODS, WmsClient, display_bytes, edge_filter, grid_from_center
+from sandbox.qgis_process import QgisProcess
+from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326, LAYER_WORLD, QgisServer, build_project
+from sandbox.wps import WpsServer
+
+ROOT = Path(__file__).resolve().parents[1]
+TUTORIAL_XML = Path(__file__).with_name("tutorial_execute.xml")
+TUTORIAL_LAYER, TUTORIAL_LAT, TUTORIAL_LON = "geoimage:lon_bing_mosaic_tiled", "45.55425883140662", "-73.49350601434709"
+WPS_NS = {"wps": "http://www.opengis.net/wps/1.0.0", "ows": "http://www.opengis.net/ows/1.1",
+          "xlink": "http://www.w3.org/1999/xlink"}
+GEOTIFF = "image/tiff; subtype=geotiff"
+
+# A stretch of borders in central Europe: a world-map tile where edges show.
+WORLD_LAT, WORLD_LON, WORLD_BOX_DEGREES = 47.0, 9.0, 8.0
+
+
+class Stages:
+    """Times each stage and prints the table at the end."""
+
+    def __init__(self):
+        self.rows = []
+
+    def run(self, name, function, *args, **kwargs):
+        print(f"-> {name} ...", flush=True)
+        start = time.perf_counter()
+        result = function(*args, **kwargs)
+        elapsed = time.perf_counter() - start
+        self.rows.append((name, elapsed))
+        print(f"   done in {elapsed:.2f} s", flush=True)
+        return result
+
+    def table(self):
+        width = max(len(name) for name, _ in self.rows)
+        lines = [f"{'stage':<{width}}  seconds", f"{'-' * width}  -------"]
+        lines += [f"{name:<{width}}  {seconds:7.2f}" for name, seconds in self.rows]
+        return "\n".join(lines)
+
+
+def tutorial_request(layer, lat, lon, mime_type=None, asynchronous=False):
+    """The tutorial's Execute XML with only layer, point (and, if asked, output/mode) changed."""
+    xml = TUTORIAL_XML.read_text()
+    xml = xml.replace(TUTORIAL_LAYER, layer).replace(TUTORIAL_LAT, repr(lat)).replace(TUTORIAL_LON, repr(lon))
+    if asynchronous:
+        xml = xml.replace('storeExecuteResponse="false"', 'storeExecuteResponse="true"')
+        xml = xml.replace('status="false"', 'status="true"')
+        xml = re.sub(r"<wps:RawDataOutput mimeType=\"image/png\">(.*?)</wps:RawDataOutput>",
+                     f'<wps:ResponseDocument><wps:Output asReference="true" mimeType="{mime_type}">\\1'
+                     "</wps:Output></wps:ResponseDocument>", xml, flags=re.S)
+    return xml
+
+
+def post_execute(wps_url, xml):
+    response = requests.post(wps_url, data=xml.encode(), headers={"Content-Type": "text/xml"}, timeout=120)
+    if response.headers.get("content-type", "").startswith("text/xml") and b"ExceptionReport" in response.content:
+        raise RuntimeError(f"the WPS refused the request:\n{response.text}")
+    response.raise_for_status()
+    return response
+
+
+def run_async(wps_url, xml, destination):
+    """Submit, follow the status document printing its progress, download the output reference."""
+    document = ElementTree.fromstring(post_execute(wps_url, xml).content)
+    status_url = document.get("statusLocation")
+    seen = None
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        status = document.find("wps:Status", WPS_NS)
+        failed = status.find("wps:ProcessFailed", WPS_NS)
+        if failed is not None:
+            raise RuntimeError("the WPS job failed: " + " ".join(failed.itertext()).strip())
+        if status.find("wps:ProcessSucceeded", WPS_NS) is not None:
+            reference = document.find(".//wps:Reference", WPS_NS)
+            href = reference.get("href") or reference.get(f"{{{WPS_NS['xlink']}}}href")
+            destination.write_bytes(requests.get(href, timeout=60).content)
+            print("   100% ProcessSucceeded")
+            return destination
+        started = status.find("wps:ProcessStarted", WPS_NS)
+        line = (f"{started.get('percentCompleted', '0'):>3}% {(started.text or '').strip()}" if started is not None
+                else "queued")
+        if line != seen:
+            print(f"   {line}", flush=True)
+            seen = line
+        time.sleep(0.1)
+        document = ElementTree.fromstring(requests.get(status_url, timeout=30).content)
+    raise RuntimeError(f"the WPS job did not finish in time: {status_url}")
+
+
+def side_by_side(source, gradient, method, title):
+    """Source tile left, its edge rendering right, with a caption."""
+    left = Image.fromarray(source).convert("RGB")
+    rendering = display_bytes(gradient, method)
+    right = Image.fromarray(rendering[..., 0], "L").convert("RGB")
+    canvas = Image.new("RGB", (left.width + right.width + 10, left.height + 24), "white")
+    canvas.paste(left, (0, 24))
+    canvas.paste(right, (left.width + 10, 24))
+    ImageDraw.Draw(canvas).text((4, 6), f"{title}: source | {method}", fill="black")
+    return canvas
+
+
+def pictures(wms_url, output):
+    """One side-by-side picture per method of the world-map tile, and an overview of all."""
+    grid = grid_from_center(WORLD_LON, WORLD_LAT, 256, 256, WORLD_BOX_DEGREES / 256)
+    client = WmsClient(timeout=60)
+    source_halo = client.get_map(wms_url, LAYER_WORLD, grid.with_halo(), "EPSG:4326", version="1.3.0")
+    panels = []
+    for method in METHODS:
+        gradient = edge_filter(source_halo, method, halo=True)
+        panel = side_by_side(source_halo[1:-1, 1:-1], gradient, method, "world map")
+        panel.save(output / f"side_by_side_{method}.png")
+        panels.append(panel)
+    overview = Image.new("RGB", (panels[0].width * 2, panels[0].height * 3), "white")
+    for index, panel in enumerate(panels):
+        overview.paste(panel, ((index % 2) * panel.width, (index // 2) * panel.height))
+    overview.save(output / "side_by_side.png")
+    return output / "side_by_side.png"
+
+
+def wms_layer_uri(wms_url, layer):
+    return f"contextualWMSLegend=0&crs=EPSG:4326&dpiMode=7&format=image/png&layers={layer}&styles=&url={wms_url}"
+
+
+def compare_geotiffs(first, second):
+    """Raise unless both GeoTIFFs have the same size, geotransform, CRS and pixels (NaN = NaN)."""
+    from osgeo import gdal, osr
+
+    datasets = [gdal.Open(str(path)) for path in (first, second)]
+    arrays = [ds.GetRasterBand(1).ReadAsArray() for ds in datasets]
+    transforms = [ds.GetGeoTransform() for ds in datasets]
+    crs = [osr.SpatialReference(wkt=ds.GetProjection()) for ds in datasets]
+    if arrays[0].shape != arrays[1].shape or not np.allclose(transforms[0], transforms[1], rtol=0, atol=1e-12):
+        raise RuntimeError(f"georeferencing differs: {transforms} {[a.shape for a in arrays]}")
+    if not crs[0].IsSame(crs[1]):
+        raise RuntimeError("CRSs differ")
+    if not np.array_equal(arrays[0], arrays[1], equal_nan=True):
+        raise RuntimeError(f"pixels differ at {np.count_nonzero(arrays[0] != arrays[1])} places")
+    return arrays[0].shape
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "demo-output", help="where to write (default: %(default)s)")
+    args = parser.parse_args(argv)
+    output = args.output.resolve()
+    if output.exists():
+        shutil.rmtree(output)
+    output.mkdir(parents=True)
+    stages = Stages()
+    with tempfile.TemporaryDirectory(prefix="wmsedge-demo-") as scratch, ExitStack() as servers:
+        scratch = Path(scratch)
+        project = stages.run("generate the demo WMS project", build_project, scratch / "wms-data")
+        wms = servers.enter_context(stages.run("start QGIS Server (WMS)", QgisServer(project, scratch).start))
+        print(f"   WMS at {wms.url}")
+        wps = servers.enter_context(stages.run("start the WPS (gunicorn)", WpsServer(scratch / "wps", wms.url).start))
+        print(f"   WPS at {wps.url}")
+
+        png = output / "tutorial_request.png"
+        response = stages.run("tutorial request, PNG (sync)", post_execute, wps.url,
+                              tutorial_request(LAYER_4326, CENTER_LAT, CENTER_LON))
+        png.write_bytes(response.content)
+        print(f"   {png.name}: {Image.open(png).size[0]} x {Image.open(png).size[1]} PNG")
+        remote_geotiff = stages.run("tutorial request, GeoTIFF (async)", run_async, wps.url,
+                                    tutorial_request(LAYER_4326, CENTER_LAT, CENTER_LON, GEOTIFF, asynchronous=True),
+                                    output / "tutorial_request.tif")
+
+        qgis = stages.run("prepare qgis_process (plugin enabled)", QgisProcess, scratch / "qgis")
+        common = {"INPUT": wms_layer_uri(wms.url, LAYER_4326), "CENTER": f"{CENTER_LON},{CENTER_LAT} [EPSG:4326]",
+                  "WIDTH": 512, "HEIGHT": 512, "PIXEL_SIZE": 0.0005 / 512, "CRS": "EPSG:4326",
+                  "METHOD": 0, "WPS_URL": wps.url}
+        in_process = output / "qgis_in_process.tif"
+        remote = output / "qgis_remote.tif"
+        stages.run("qgis_process, in-process backend", qgis.run, "wmsedge:edge_tile",
+                   {**common, "BACKEND": 0, "OUTPUT": in_process})
+        stages.run("qgis_process, remote WPS backend", qgis.run, "wmsedge:edge_tile",
+                   {**common, "BACKEND": 1, "OUTPUT": remote})
+        shape = stages.run("compare in-process and remote GeoTIFFs", compare_geotiffs, in_process, remote)
+        print(f"   identical: {shape[1]} x {shape[0]} pixels, same extent, CRS and values")
+        compare_geotiffs(remote, remote_geotiff)
+        print("   and identical to the WPS's own GeoTIFF for the tutorial request")
+        overview = stages.run("side-by-side pictures", pictures, wms.url, output)
+    print()
+    print(stages.table())
+    print()
+    print(f"Outputs in {output}:")
+    for path in sorted(output.iterdir()):
+        print(f"  {path.name}")
+    print(f"Look at {overview} first.")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted: servers stopped", file=sys.stderr)
+        sys.exit(130)
