@@ -1,0 +1,5 @@
+"""The plugin's Processing algorithms."""
+
+from .edge_tile import EdgeTileAlgorithm
+
+__all__ = ["EdgeTileAlgorithm"]

@@ -1,0 +1,500 @@
+"""A small WPS 1.0.0 client over QGIS's network stack (no OWSLib).
+
+Why QGIS's network stack (``QgsBlockingNetworkRequest``) rather than OWSLib:
+requests then honour the user's QGIS proxy settings, SSL exceptions and
+authentication configurations (``authcfg``), a running request stops as soon
+as the Processing feedback is cancelled, and the code behaves the same with
+the OWSLib that QGIS ships (0.27 on Debian) and any later one, since it uses
+none. The XML is built and read here with the standard library.
+
+Everything about the WPS protocol lives in this module so that other parts of
+the plugin (remote WPS servers as Processing providers) reuse it:
+requests (:func:`execute_request_xml`), responses (:func:`parse_execute_response`,
+:func:`parse_capabilities`, :func:`parse_process_description`), and
+:class:`WpsClient`, which sends them and polls asynchronous executions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urlsplit
+
+from qgis.core import QgsBlockingNetworkRequest, QgsFeedback
+from qgis.PyQt.QtCore import QByteArray, QUrl, QUrlQuery
+from qgis.PyQt.QtNetwork import QNetworkRequest
+
+NS = {
+    "wps": "http://www.opengis.net/wps/1.0.0",
+    "ows": "http://www.opengis.net/ows/1.1",
+    "xlink": "http://www.w3.org/1999/xlink",
+}
+for _prefix, _uri in NS.items():
+    ElementTree.register_namespace(_prefix, _uri)
+
+ACCEPTED, STARTED, PAUSED, SUCCEEDED, FAILED = "accepted", "started", "paused", "succeeded", "failed"
+_STATUS_TAGS = {
+    "ProcessAccepted": ACCEPTED,
+    "ProcessStarted": STARTED,
+    "ProcessPaused": PAUSED,
+    "ProcessSucceeded": SUCCEEDED,
+    "ProcessFailed": FAILED,
+}
+
+
+class WpsError(Exception):
+    """Base class of every WPS client failure; ``str()`` is a message for users."""
+
+
+class WpsUnreachable(WpsError):
+    """No HTTP answer at all: refused, unknown host, timeout, TLS failure."""
+
+
+class WpsHttpError(WpsError):
+    """An HTTP error status without a WPS ExceptionReport."""
+
+
+class WpsBadResponse(WpsError):
+    """The answer is not the WPS document expected (not a WPS server?)."""
+
+
+class WpsExceptionReport(WpsError):
+    """The server answered with an OWS ExceptionReport."""
+
+    def __init__(self, code: str, text: str, locator: str = ""):
+        self.code, self.text, self.locator = code, text, locator
+        where = f" (locator: {locator})" if locator else ""
+        super().__init__(f"the WPS server reported {code or 'an exception'}{where}: {text or 'no message'}")
+
+
+class WpsProcessNotFound(WpsError):
+    """The server has no process of that identifier."""
+
+
+class WpsProcessFailed(WpsError):
+    """The process ran and reported ProcessFailed."""
+
+    def __init__(self, code: str, text: str):
+        self.code, self.text = code, text
+        super().__init__(f"the WPS process failed ({code or 'no code'}): {text or 'no message'}")
+
+
+class WpsCanceled(WpsError):
+    """The caller's feedback was cancelled while waiting."""
+
+
+# ---------------------------------------------------------------- request model
+
+
+@dataclass(frozen=True)
+class LiteralInput:
+    identifier: str
+    value: object
+
+
+@dataclass(frozen=True)
+class BoundingBoxInput:
+    """A 2-D bounding box, x (easting/longitude) first, in ``crs`` (e.g. ``EPSG:3857``)."""
+
+    identifier: str
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+    crs: str
+
+
+@dataclass(frozen=True)
+class ComplexInput:
+    """Complex data sent by value (``data``) or by reference (``href``)."""
+
+    identifier: str
+    mime_type: str
+    data: str | None = None
+    href: str | None = None
+    encoding: str | None = None
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputRequest:
+    identifier: str
+    as_reference: bool = True
+    mime_type: str | None = None
+
+
+# ---------------------------------------------------------------- response model
+
+
+@dataclass
+class OutputValue:
+    identifier: str
+    href: str | None = None
+    mime_type: str | None = None
+    data: str | None = None
+
+
+@dataclass
+class ExecuteResponse:
+    status: str
+    message: str = ""
+    percent: int | None = None
+    status_location: str | None = None
+    exception_code: str = ""
+    exception_text: str = ""
+    outputs: dict = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.status in (SUCCEEDED, FAILED)
+
+
+@dataclass
+class ProcessSummary:
+    identifier: str
+    title: str = ""
+    abstract: str = ""
+
+
+@dataclass
+class ProcessDescription:
+    identifier: str
+    title: str = ""
+    abstract: str = ""
+    store_supported: bool = False
+    status_supported: bool = False
+    inputs: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- XML
+
+
+def _q(prefix: str, name: str) -> str:
+    return f"{{{NS[prefix]}}}{name}"
+
+
+def _format_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"literal value {value!r} is not a finite number")
+        return repr(value)
+    return str(value)
+
+
+def execute_request_xml(identifier: str, inputs, outputs, *, asynchronous: bool = True) -> bytes:
+    """The XML body of a WPS 1.0.0 Execute (POST) request.
+
+    ``asynchronous`` asks for ``storeExecuteResponse`` and ``status``: the server
+    answers at once with a statusLocation to poll.
+    """
+    root = ElementTree.Element(_q("wps", "Execute"), {"service": "WPS", "version": "1.0.0"})
+    ElementTree.SubElement(root, _q("ows", "Identifier")).text = identifier
+    data_inputs = ElementTree.SubElement(root, _q("wps", "DataInputs"))
+    for item in inputs:
+        element = ElementTree.SubElement(data_inputs, _q("wps", "Input"))
+        ElementTree.SubElement(element, _q("ows", "Identifier")).text = item.identifier
+        if isinstance(item, ComplexInput) and item.href:
+            attributes = {_q("xlink", "href"): item.href, "mimeType": item.mime_type}
+            element.append(ElementTree.Element(_q("wps", "Reference"), _without_none(
+                attributes, encoding=item.encoding, schema=item.schema)))
+            continue
+        data = ElementTree.SubElement(element, _q("wps", "Data"))
+        if isinstance(item, LiteralInput):
+            ElementTree.SubElement(data, _q("wps", "LiteralData")).text = _format_value(item.value)
+        elif isinstance(item, BoundingBoxInput):
+            bbox = ElementTree.SubElement(data, _q("wps", "BoundingBoxData"),
+                                          {"crs": item.crs, "dimensions": "2"})
+            ElementTree.SubElement(bbox, _q("ows", "LowerCorner")).text = (
+                f"{_format_value(float(item.xmin))} {_format_value(float(item.ymin))}")
+            ElementTree.SubElement(bbox, _q("ows", "UpperCorner")).text = (
+                f"{_format_value(float(item.xmax))} {_format_value(float(item.ymax))}")
+        elif isinstance(item, ComplexInput):
+            complex_data = ElementTree.SubElement(data, _q("wps", "ComplexData"), _without_none(
+                {"mimeType": item.mime_type}, encoding=item.encoding, schema=item.schema))
+            complex_data.text = item.data or ""
+        else:
+            raise TypeError(f"unsupported WPS input {item!r}")
+    response_form = ElementTree.SubElement(root, _q("wps", "ResponseForm"))
+    document = ElementTree.SubElement(response_form, _q("wps", "ResponseDocument"), {
+        "storeExecuteResponse": _format_value(asynchronous), "status": _format_value(asynchronous)})
+    for output in outputs:
+        element = ElementTree.SubElement(document, _q("wps", "Output"), _without_none(
+            {"asReference": _format_value(output.as_reference)}, mimeType=output.mime_type))
+        ElementTree.SubElement(element, _q("ows", "Identifier")).text = output.identifier
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _without_none(attributes: dict, **optional) -> dict:
+    attributes = dict(attributes)
+    attributes.update({key: value for key, value in optional.items() if value})
+    return attributes
+
+
+def parse_xml(body: bytes, what: str):
+    """Parse a server's XML; refuse DTDs (no entity expansion attacks)."""
+    if re.search(rb"<!(DOCTYPE|ENTITY)", body[:4096], re.I):
+        raise WpsBadResponse(f"the WPS server answered the {what} with XML that declares a DTD, which is refused")
+    try:
+        return ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise WpsBadResponse(
+            f"the server answered the {what} with something that is not XML ({_sniff(body)}); "
+            "is the URL a WPS endpoint?") from exc
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _child(element, name):
+    return next((child for child in element if _local(child.tag) == name), None) if element is not None else None
+
+
+def _children(element, name):
+    return [child for child in element if _local(child.tag) == name] if element is not None else []
+
+
+def _text(element, name) -> str:
+    child = _child(element, name)
+    return " ".join("".join(child.itertext()).split()) if child is not None else ""
+
+
+def exception_from_report(root) -> WpsExceptionReport:
+    """The first Exception of an OWS ExceptionReport element."""
+    exception = next((el for el in root.iter() if _local(el.tag) == "Exception"), None)
+    if exception is None:
+        return WpsExceptionReport("", "empty exception report")
+    return WpsExceptionReport(exception.get("exceptionCode", ""), _text(exception, "ExceptionText"),
+                              exception.get("locator", ""))
+
+
+def _raise_if_exception_report(root):
+    if _local(root.tag) == "ExceptionReport":
+        raise exception_from_report(root)
+
+
+def parse_execute_response(body: bytes) -> ExecuteResponse:
+    """Read an ExecuteResponse (also a stored status document)."""
+    root = parse_xml(body, "Execute request")
+    _raise_if_exception_report(root)
+    if _local(root.tag) != "ExecuteResponse":
+        raise WpsBadResponse(f"the WPS server answered Execute with a {_local(root.tag)} document")
+    status_element = _child(root, "Status")
+    state = next((child for child in status_element if _local(child.tag) in _STATUS_TAGS), None) \
+        if status_element is not None else None
+    if state is None:
+        raise WpsBadResponse("the WPS ExecuteResponse has no Status")
+    response = ExecuteResponse(status=_STATUS_TAGS[_local(state.tag)],
+                               status_location=root.get("statusLocation"))
+    if response.status == FAILED:
+        error = exception_from_report(state)
+        response.exception_code, response.exception_text = error.code, error.text
+    else:
+        response.message = " ".join("".join(state.itertext()).split())
+        percent = state.get("percentCompleted")
+        response.percent = int(float(percent)) if percent not in (None, "") else None
+    for output in _children(_child(root, "ProcessOutputs"), "Output"):
+        value = OutputValue(_text(output, "Identifier"))
+        reference = _child(output, "Reference")
+        if reference is not None:
+            value.href = reference.get("href") or reference.get(_q("xlink", "href"))
+            value.mime_type = reference.get("mimeType")
+        data = _child(output, "Data")
+        if data is not None and len(data):
+            value.mime_type = data[0].get("mimeType")
+            value.data = "".join(data[0].itertext())
+        response.outputs[value.identifier] = value
+    return response
+
+
+def parse_capabilities(body: bytes) -> list:
+    """The processes a WPS GetCapabilities document offers."""
+    root = parse_xml(body, "GetCapabilities request")
+    _raise_if_exception_report(root)
+    if _local(root.tag) != "Capabilities":
+        raise WpsBadResponse(f"the server answered GetCapabilities with a {_local(root.tag)} document, "
+                             "not WPS capabilities")
+    return [ProcessSummary(_text(process, "Identifier"), _text(process, "Title"), _text(process, "Abstract"))
+            for process in _children(_child(root, "ProcessOfferings"), "Process")]
+
+
+def parse_process_description(body: bytes, identifier: str) -> ProcessDescription:
+    """The description of ``identifier`` in a DescribeProcess answer (identifiers only for inputs/outputs)."""
+    root = parse_xml(body, "DescribeProcess request")
+    _raise_if_exception_report(root)
+    for description in _children(root, "ProcessDescription"):
+        if _text(description, "Identifier") != identifier:
+            continue
+        return ProcessDescription(
+            identifier=identifier,
+            title=_text(description, "Title"),
+            abstract=_text(description, "Abstract"),
+            store_supported=description.get("storeSupported", "false") == "true",
+            status_supported=description.get("statusSupported", "false") == "true",
+            inputs=[_text(item, "Identifier") for item in _children(_child(description, "DataInputs"), "Input")],
+            outputs=[_text(item, "Identifier")
+                     for item in _children(_child(description, "ProcessOutputs"), "Output")],
+        )
+    raise WpsProcessNotFound(f"the WPS server does not describe a process named {identifier!r}")
+
+
+def _sniff(body: bytes) -> str:
+    if not body:
+        return "an empty body"
+    head = body[:60].decode("latin-1")
+    return f"{len(body)} bytes starting with {''.join(c if c.isprintable() else '.' for c in head)!r}"
+
+
+def redact(url: str) -> str:
+    """``url`` without query string or credentials, safe to show in messages."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+
+
+# ---------------------------------------------------------------- transport
+
+
+class WpsClient:
+    """Talks WPS 1.0.0 to one endpoint through ``QgsBlockingNetworkRequest``.
+
+    ``feedback`` (optional) cancels a running request and the polling loop;
+    ``authcfg`` is a QGIS authentication configuration id.
+    """
+
+    def __init__(self, url: str, *, authcfg: str = "", feedback: QgsFeedback | None = None):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise WpsError(f"the WPS URL {url!r} must start with http:// or https://")
+        self.url = url
+        self.authcfg = authcfg
+        self.feedback = feedback
+
+    # -- service requests
+
+    def get_capabilities(self) -> list:
+        return parse_capabilities(self._get(self._kvp_url(request="GetCapabilities"), "GetCapabilities request"))
+
+    def describe_process(self, identifier: str) -> ProcessDescription:
+        """The process description; :class:`WpsProcessNotFound` when the server has no such process."""
+        body = self._get(self._kvp_url(request="DescribeProcess", identifier=identifier),
+                         "DescribeProcess request")
+        try:
+            return parse_process_description(body, identifier)
+        except WpsExceptionReport as exc:
+            if exc.code == "InvalidParameterValue" or exc.locator.lower() == "identifier":
+                raise WpsProcessNotFound(
+                    f"the WPS server at {redact(self.url)} has no process named {identifier!r} "
+                    f"({exc.code}: {exc.text})") from exc
+            raise
+
+    def execute(self, identifier: str, inputs, outputs, *, asynchronous: bool = True) -> ExecuteResponse:
+        body = execute_request_xml(identifier, inputs, outputs, asynchronous=asynchronous)
+        return parse_execute_response(self._post(self.url, body, "Execute request"))
+
+    def status(self, status_location: str) -> ExecuteResponse:
+        return parse_execute_response(self._get(status_location, "status document"))
+
+    def run(self, identifier: str, inputs, outputs, *,
+            on_status: Callable[[ExecuteResponse], None] | None = None,
+            poll_interval: float = 0.5, max_poll_interval: float = 2.0) -> ExecuteResponse:
+        """Execute asynchronously and poll until the process ends; return the final response.
+
+        ``on_status`` sees every status document. Raises :class:`WpsProcessFailed`
+        on ProcessFailed and :class:`WpsCanceled` when the feedback is cancelled.
+        """
+        response = self.execute(identifier, inputs, outputs, asynchronous=True)
+        interval = poll_interval
+        while True:
+            if on_status is not None:
+                on_status(response)
+            if response.status == FAILED:
+                raise WpsProcessFailed(response.exception_code, response.exception_text)
+            if response.status == SUCCEEDED:
+                return response
+            if not response.status_location:
+                raise WpsBadResponse("the WPS server accepted the process but gave no statusLocation to poll")
+            self._sleep(interval)
+            interval = min(interval * 1.5, max_poll_interval)
+            response = self.status(response.status_location)
+
+    def download(self, href: str, path: str) -> None:
+        """Save the document at ``href`` to ``path``, atomically (no partial file on failure)."""
+        body = self._get(href, "output download")
+        directory = os.path.dirname(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".wmsedge-", suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(body)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
+
+    # -- plumbing
+
+    def _kvp_url(self, **params) -> str:
+        url = QUrl(self.url)
+        query = QUrlQuery(url)
+        for key, value in (("service", "WPS"), ("version", "1.0.0"), *params.items()):
+            query.removeAllQueryItems(key)
+            query.addQueryItem(key, value)
+        url.setQuery(query)
+        return url.toString(QUrl.FullyEncoded)
+
+    def _check_canceled(self):
+        if self.feedback is not None and self.feedback.isCanceled():
+            raise WpsCanceled("cancelled while waiting for the WPS server")
+
+    def _sleep(self, seconds: float):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._check_canceled()
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        self._check_canceled()
+
+    def _get(self, url: str, what: str) -> bytes:
+        return self._send(url, what, lambda blocking, request: blocking.get(request, True, self.feedback))
+
+    def _post(self, url: str, body: bytes, what: str) -> bytes:
+        def post(blocking, request):
+            request.setHeader(QNetworkRequest.ContentTypeHeader, "text/xml; charset=utf-8")
+            return blocking.post(request, QByteArray(body), True, self.feedback)
+
+        return self._send(url, what, post)
+
+    def _send(self, url: str, what: str, send) -> bytes:
+        """Send one request; return the body of a 2xx answer, or of an XML error answer.
+
+        WPS servers answer errors with an HTTP 4xx/5xx and an ExceptionReport:
+        that document is returned so the caller's parser raises it with its code.
+        """
+        self._check_canceled()
+        blocking = QgsBlockingNetworkRequest()
+        if self.authcfg:
+            blocking.setAuthCfg(self.authcfg)
+        error = send(blocking, QNetworkRequest(QUrl(url)))
+        self._check_canceled()
+        reply = blocking.reply()
+        status = reply.attribute(QNetworkRequest.HttpStatusCodeAttribute)
+        body = bytes(reply.content())
+        if error == QgsBlockingNetworkRequest.NoError:
+            return body
+        if status is None:
+            raise WpsUnreachable(f"the WPS server at {redact(url)} cannot be reached ({what}): "
+                                 f"{blocking.errorMessage() or 'no answer'}")
+        if body.lstrip().startswith(b"<"):
+            root = parse_xml(body, what)
+            if _local(root.tag) == "ExceptionReport":
+                raise exception_from_report(root)
+        raise WpsHttpError(f"the WPS server at {redact(url)} answered the {what} with HTTP {status}")
