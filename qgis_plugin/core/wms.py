@@ -158,7 +158,9 @@ class WmsClient:
                 content_type = response.headers.get("content-type", "").lower()
                 if response.status_code >= 400:
                     if _looks_like_xml(body, content_type):
-                        raise _exception_from_xml(body, response.url)
+                        report = _exception_from_xml(body, response.url)
+                        if isinstance(report, WmsServiceException):
+                            raise report
                     raise WmsHttpError(response.status_code, response.url)
                 return body, content_type, response.url
         raise WmsBadResponse(f"the WMS at {_redact(url)} redirected more than {_MAX_REDIRECTS} times")
