@@ -1,0 +1,46 @@
+"""Development server: ``python -m wps_server [--host H] [--port P] [--config FILE ...]``.
+
+A single-process werkzeug server, like the tutorial's Flask demo; use gunicorn
+(``make serve``) for anything else. The URLs the server advertises (``[server]
+url`` and ``outputurl``) are moved to the host and port it listens on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from urllib.parse import urlsplit, urlunsplit
+
+from pywps import configuration
+from werkzeug.serving import run_simple
+
+from .app import create_app
+
+_WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m wps_server", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000)")
+    parser.add_argument("--config", action="append", default=[], metavar="FILE",
+                        help="configuration file read after the default pywps.cfg (repeatable)")
+    args = parser.parse_args(argv)
+    app = create_app(args.config)
+    for key in ("url", "outputurl"):
+        configuration.CONFIG.set("server", key, _moved(configuration.get_config_value("server", key), args))
+    print(f"WPS at {configuration.get_config_value('server', 'url')} (Ctrl-C to stop)")
+    run_simple(args.host, args.port, app, use_reloader=False, threaded=False)
+
+
+def _moved(url, args):
+    """``url`` on the listening host and port (a wildcard address keeps the configured host)."""
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https"):
+        return url
+    host = parts.hostname if args.host in _WILDCARD_HOSTS else args.host
+    host = f"[{host}]" if ":" in host else host
+    return urlunsplit(parts._replace(netloc=f"{host}:{args.port}"))
+
+
+if __name__ == "__main__":
+    main()

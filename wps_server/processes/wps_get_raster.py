@@ -1,0 +1,227 @@
+"""get_raster_process: the PyWPS tutorial's process, computed by the shared edge engine."""
+
+from __future__ import annotations
+
+import os
+
+from pywps import BoundingBoxInput, ComplexOutput, LiteralInput, Process
+from pywps import configuration as config
+from pywps.app.Common import Metadata
+from pywps.app.exceptions import ProcessError
+from pywps.exceptions import InvalidParameterValue, NoApplicableCode
+from pywps.inout.formats import Format
+from pywps.inout.literaltypes import AllowedValue
+from pywps.validator.allowed_value import ALLOWEDVALUETYPE, RANGECLOSURETYPE
+from pywps.validator.mode import MODE
+
+from qgis_plugin.core.filters import METHODS, edge_filter
+from qgis_plugin.core.georef import WMS_VERSIONS
+from qgis_plugin.core.wms import IMAGE_FORMATS, WmsClient, WmsError, WmsNotAllowed, WmsServiceException, WmsTimeout
+
+from ..status_storage import AtomicFileStorage
+from ..tile_files import GEOTIFF_NAME, PNG_NAME, write_geotiff, write_png, write_png_georeferencing
+from ..tile_request import (
+    DEFAULT_BBOX_SIZE,
+    DEFAULT_CRS,
+    DEFAULT_METHOD,
+    DEFAULT_SIZE,
+    MAX_BBOX_SIZE,
+    MAX_SIZE,
+    parse_tile_request,
+)
+from ..wms_settings import WmsSettings
+
+PNG = Format("image/png", extension=".png", encoding="base64")
+GEOTIFF = Format("image/tiff; subtype=geotiff", extension=".tif", encoding="base64")
+OUTPUT_FORMATS = {PNG.mime_type: PNG, GEOTIFF.mime_type: GEOTIFF}
+
+# WMS exception codes that mean "this input of yours is wrong" rather than "the WMS failed".
+_WMS_CODE_LOCATORS = {
+    "LayerNotDefined": "wms",
+    "InvalidSRS": "crs",
+    "InvalidCRS": "crs",
+    "InvalidFormat": "format",
+}
+
+ABSTRACT = f"""\
+Fetches a tile of a WMS layer and returns its Sobel or Prewitt gradient.
+
+Geometry: with lat and lon (WGS84) the tile is centred on that point and spans bbox_size degrees
+east-west (default {DEFAULT_BBOX_SIZE}) with square pixels; the default is the tutorial's
+{DEFAULT_SIZE} x {DEFAULT_SIZE} pixels in EPSG:4326. With another crs the centre is transformed to
+it, pixels stay square, and the tile's width is the distance in that CRS between the points
+bbox_size/2 degrees west and east of the centre. With bbox (any EPSG CRS, coordinates x/easting
+first: lower corner, then upper corner) the tile covers exactly that extent with width x height
+pixels, and lat, lon, bbox_size and crs are not used.
+
+The WMS is asked for one more pixel on every side, so every output pixel is a true gradient.
+Gradients are float32 in the layer's gray levels: *_x is positive where brightness increases
+eastward, *_y northward; magnitudes are sqrt(gx^2 + gy^2). Transparent pixels are nodata.
+
+Output image: image/tiff; subtype=geotiff (float32, exact extent, pixel size and CRS, nodata NaN) or
+image/png (the default: 8-bit display rendering, 127.5 + g / (2 gain) for signed methods and
+g / (gain sqrt 2) for magnitudes, gain 4 for Sobel and 3 for Prewitt; as a reference a world file
+.pgw and a .png.aux.xml with the CRS sit beside it)."""
+
+
+class GetRasterProcess(Process):
+    """Edge tile of a WMS layer, around a point or over a bounding box."""
+
+    def __init__(self):
+        inputs = [
+            LiteralInput("wms", "WMS layer", data_type="string", mode=MODE.NONE,
+                         abstract="Name of the layer in the WMS (its LAYERS parameter)."),
+            LiteralInput("lat", "Latitude", data_type="float", min_occurs=0, mode=MODE.NONE,
+                         abstract="Latitude of the tile's centre, WGS84 degrees; required unless bbox is given.",
+                         allowed_values=[_range(-90, 90)]),
+            LiteralInput("lon", "Longitude", data_type="float", min_occurs=0, mode=MODE.NONE,
+                         abstract="Longitude of the tile's centre, WGS84 degrees; required unless bbox is given.",
+                         allowed_values=[_range(-180, 180)]),
+            LiteralInput("method", "Method", data_type="string", default=DEFAULT_METHOD, min_occurs=0,
+                         mode=MODE.NONE, allowed_values=list(METHODS),
+                         abstract="Edge filter: Sobel or Prewitt, x, y or magnitude."),
+            LiteralInput("wms_url", "WMS URL", data_type="string", min_occurs=0, mode=MODE.NONE,
+                         abstract="WMS endpoint; must be one the server allows. Default: the server's WMS."),
+            LiteralInput("wms_version", "WMS version", data_type="string", default="1.1.1", min_occurs=0,
+                         mode=MODE.NONE, allowed_values=list(WMS_VERSIONS)),
+            LiteralInput("width", "Width", data_type="integer", default=DEFAULT_SIZE, min_occurs=0,
+                         mode=MODE.NONE, allowed_values=[_range(1, MAX_SIZE)],
+                         abstract="Tile width in pixels (width x height is limited by the server)."),
+            LiteralInput("height", "Height", data_type="integer", default=DEFAULT_SIZE, min_occurs=0,
+                         mode=MODE.NONE, allowed_values=[_range(1, MAX_SIZE)],
+                         abstract="Tile height in pixels."),
+            LiteralInput("bbox_size", "Box size", data_type="float", default=DEFAULT_BBOX_SIZE, min_occurs=0,
+                         mode=MODE.NONE, allowed_values=[_range(0, MAX_BBOX_SIZE, RANGECLOSURETYPE.OPENCLOSED)],
+                         abstract="East-west size of the tile in degrees, around lat/lon."),
+            LiteralInput("crs", "CRS", data_type="string", default=DEFAULT_CRS, min_occurs=0, mode=MODE.NONE,
+                         abstract="EPSG code of the tile's CRS, e.g. EPSG:3857 (with lat/lon)."),
+            LiteralInput("format", "WMS image format", data_type="string", default=IMAGE_FORMATS[0],
+                         min_occurs=0, mode=MODE.NONE, allowed_values=list(IMAGE_FORMATS),
+                         abstract="Image format asked of the WMS."),
+            BoundingBoxInput("bbox", "Extent", crss=["EPSG:4326", "EPSG:3857"], min_occurs=0,
+                             abstract="Exact extent of the tile, in any EPSG CRS, x (easting) first."),
+        ]
+        outputs = [
+            ComplexOutput("image", "Edge tile", as_reference=True, supported_formats=[PNG, GEOTIFF],
+                          abstract="PNG display rendering (default) or float32 GeoTIFF."),
+        ]
+        super().__init__(
+            self._handler,
+            identifier="get_raster_process",
+            title="Edge tile of a WMS layer",
+            abstract=ABSTRACT,
+            version="1.0",
+            metadata=[Metadata("Sobel operator", "https://en.wikipedia.org/wiki/Sobel_operator"),
+                      Metadata("Prewitt operator", "https://en.wikipedia.org/wiki/Prewitt_operator")],
+            inputs=inputs,
+            outputs=outputs,
+            store_supported=True,
+            status_supported=True,
+        )
+        self.failure = None
+
+    def setup_outputs_from_wps_request(self, wps_request):
+        """Check the ResponseForm (raw or document) before PyWPS applies it."""
+        for identifier, requested in wps_request.outputs.items():
+            if identifier != "image":
+                raise InvalidParameterValue(
+                    f"unknown output {identifier[:60]!r}; this process has one output, image", identifier[:60])
+            mime_type = _normalise_mime_type(requested.get("mimetype"))
+            if mime_type and mime_type not in OUTPUT_FORMATS:
+                raise InvalidParameterValue(
+                    f"output image cannot be {requested.get('mimetype')[:60]!r}; "
+                    f"allowed mimeType values: {', '.join(OUTPUT_FORMATS)}", "image")
+            requested["mimetype"] = mime_type or None
+        super().setup_outputs_from_wps_request(wps_request)
+
+    def execute(self, wps_request, uuid):
+        """Reject bad inputs before the job is accepted; in sync mode, report the job's
+        failure as the OWS exception it stands for (e.g. an unknown layer)."""
+        parse_tile_request(wps_request.inputs, WmsSettings.from_config())
+        self.failure = None
+        response = super().execute(wps_request, uuid)
+        if self.failure is not None and not self.async_:
+            raise self.failure
+        return response
+
+    def _handler(self, request, response):
+        settings = WmsSettings.from_config()
+        tile = parse_tile_request(request.inputs, settings)
+        output = response.outputs["image"]
+        output.data_format = OUTPUT_FORMATS[
+            _normalise_mime_type(request.outputs.get("image", {}).get("mimetype")) or PNG.mime_type]
+
+        halo_grid = tile.grid.with_halo()
+        _progress(response, f"Fetching {halo_grid.width} x {halo_grid.height} pixels from the WMS", 10)
+        client = WmsClient(timeout=settings.timeout, connect_timeout=min(settings.timeout, 5.0),
+                           max_pixels=halo_grid.width * halo_grid.height, url_allowed=settings.url_allowed)
+        try:
+            pixels = client.get_map(tile.wms_url, tile.layer, halo_grid, tile.crs, version=tile.wms_version,
+                                    image_format=tile.image_format)
+        except WmsError as exc:
+            self.failure = _ows_failure(exc)
+            raise ProcessError(self.failure.description) from exc
+        finally:
+            client.close()
+
+        _progress(response, f"Computing the {tile.method} gradient", 60)
+        gradient = edge_filter(pixels, tile.method, halo=True)
+
+        _progress(response, f"Writing the {output.data_format.mime_type} file", 80)
+        if output.data_format.mime_type == GEOTIFF.mime_type:
+            path = os.path.join(self.workdir, GEOTIFF_NAME)
+            write_geotiff(path, gradient, tile.grid, tile.epsg)
+        else:
+            path = os.path.join(self.workdir, PNG_NAME)
+            write_png(path, gradient, tile.method)
+            if output.as_reference and not request.raw:
+                write_png_georeferencing(os.path.join(self._output_folder(), PNG_NAME), tile.grid, tile.epsg)
+        if request.raw:
+            # PyWPS empties the working folder before it sends a raw output: hand it the
+            # bytes, and no reference (it would keep a copy in the output folder).
+            with open(path, "rb") as stream:
+                output.data = stream.read()
+            output.as_reference = False
+        else:
+            output.file = path
+        return response
+
+    def _setup_status_storage(self):
+        """Status documents replaced atomically: a polling client never reads half a document."""
+        self._status_store = AtomicFileStorage.from_config()
+
+    def _output_folder(self):
+        """This job's folder in outputpath, where PyWPS stores its outputs (it creates it too)."""
+        folder = os.path.join(config.get_config_value("server", "outputpath"), str(self.uuid))
+        os.makedirs(folder, exist_ok=True)
+        return folder
+
+
+def _progress(response, message, percent):
+    """Report progress. Only stored jobs with status have a status document that a client can
+    read, so synchronous requests skip the work of rebuilding it."""
+    if response.store_status_file:
+        response.update_status(message, percent)
+
+
+def _ows_failure(exc: WmsError) -> NoApplicableCode:
+    """The OWS exception that a WMS failure stands for: the client's input, or the WMS."""
+    if isinstance(exc, WmsServiceException) and exc.code in _WMS_CODE_LOCATORS:
+        return InvalidParameterValue(str(exc), _WMS_CODE_LOCATORS[exc.code])
+    if isinstance(exc, WmsNotAllowed):
+        return InvalidParameterValue(str(exc), "wms_url")
+    if isinstance(exc, WmsTimeout):
+        return NoApplicableCode(str(exc), code=504)
+    return NoApplicableCode(str(exc), code=502)
+
+
+def _normalise_mime_type(mime_type):
+    """``image/tiff;subtype=GeoTIFF`` and the like, spelled as in DescribeProcess."""
+    if not isinstance(mime_type, str) or not mime_type.strip():
+        return ""
+    parts = [part.strip().lower() for part in mime_type.split(";")]
+    return "; ".join(part for part in parts if part)
+
+
+def _range(low, high, closure=RANGECLOSURETYPE.CLOSED):
+    return AllowedValue(allowed_type=ALLOWEDVALUETYPE.RANGE, minval=low, maxval=high, range_closure=closure)
