@@ -20,9 +20,11 @@ in a ``/usr/bin/python3`` subprocess, which imports this module for the layout.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -115,10 +117,14 @@ def _pattern_raster(name, crs, cx, cy, pixel_size, size) -> PatternRaster:
 
 
 # Pixel sizes are powers of two and corners multiples of them, so that grids
-# built from whole source pixels have exactly representable coordinates: QGIS
-# Server then has no rounding to do (with inexact boxes it may pick a
-# neighbouring source pixel, up to one output pixel away, see the tests).
-PIXEL_SIZE_4326 = 2.0 ** -17  # degree, about 0.85 m x 0.6 m here
+# made of whole source pixels have exactly representable coordinates. Over
+# such grids, with 1, 2, 3... output pixels per source pixel, QGIS Server
+# returns exactly the source pixel under each output pixel centre. Over other
+# boxes in EPSG:4326 (e.g. the tutorial's 0.0005 degree at 512 pixels) it
+# may take the source pixel of a neighbouring output pixel, and a halo
+# request's interior may then differ from the plain tile by one pixel at
+# source pixel edges; EPSG:3857 boxes at these sizes come out exact.
+PIXEL_SIZE_4326 = 2.0 ** -17  # degree: about 0.6 m east-west and 0.85 m north-south here
 PIXEL_SIZE_3857 = 1.0  # metre
 RASTERS = {
     # about 0.01 degree (1 km) around the point
@@ -177,6 +183,12 @@ def _isolated_env(home: Path) -> dict:
     return env
 
 
+def _die_with_parent():
+    """Linux: the server gets SIGTERM if the test process dies without stopping it."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def build_project(directory: Path) -> Path:
     """Write the GeoTIFFs and ``wms.qgs`` into ``directory`` (via PyQGIS in a subprocess)."""
     directory = Path(directory)
@@ -221,7 +233,8 @@ class QgisServer:
             with open(self.log_file, "ab") as log:
                 self.process = subprocess.Popen([QGIS_MAPSERVER, f"127.0.0.1:{self.port}"], env=env,
                                                 cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                                stdout=log, stderr=subprocess.STDOUT)
+                                                stdout=log, stderr=subprocess.STDOUT,
+                                                preexec_fn=_die_with_parent)
             if self._wait_ready():
                 return self
             self.stop()  # most likely lost the port to someone else: try another one
