@@ -95,6 +95,16 @@ class PatternRaster:
         return ((np.asarray(x, dtype=float) - self.xmin) / self.pixel_size,
                 (self.ymax - np.asarray(y, dtype=float)) / self.pixel_size)
 
+    def pixel_extent(self, col: int, row: int, cols: int, rows: int) -> tuple:
+        """(xmin, ymin, xmax, ymax) of source pixels [col, col+cols) x [row, row+rows).
+
+        Exact in binary: a grid over it with 1, 2, 3... output pixels per
+        source pixel is rendered pixel-exact by QGIS Server.
+        """
+        size = self.pixel_size
+        return (self.xmin + col * size, self.ymax - (row + rows) * size,
+                self.xmin + (col + cols) * size, self.ymax - row * size)
+
     def values_at(self, x, y) -> np.ndarray:
         """The stored values at map coordinates (arrays broadcast); outside the raster is an error."""
         col, row = self.pixel_position(x, y)
