@@ -28,6 +28,7 @@ from werkzeug.utils import send_from_directory
 
 from . import kvp
 from .processes import processes
+from .responses import SharedCapabilitiesResponse, SharedDescribeResponse
 from .wms_settings import ConfigError, WmsSettings
 
 #: The default configuration: ``pywps.cfg`` at the repository root (absent when the
@@ -41,8 +42,14 @@ _SQLITE_PREFIX = "sqlite:///"
 
 
 class EdgeService(Service):
-    """PyWPS's ``Service`` with the WPS 1.0.0 KVP encoding of GET Execute, and input
-    parsing errors that name the input at fault."""
+    """PyWPS's ``Service`` with the WPS 1.0.0 KVP encoding of GET Execute, input parsing
+    errors that name the input at fault, and compiled response templates kept between requests."""
+
+    def get_capabilities(self, wps_request, uuid):
+        return SharedCapabilitiesResponse(wps_request, uuid, version=wps_request.version, processes=self.processes)
+
+    def describe(self, wps_request, uuid, identifiers):
+        return SharedDescribeResponse(wps_request, uuid, processes=self.processes, identifiers=identifiers)
 
     def execute(self, identifier, wps_request, uuid):
         """PyWPS's execute, minus GRASS, and without leaking the job's working folder

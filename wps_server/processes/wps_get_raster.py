@@ -18,6 +18,7 @@ from qgis_plugin.core.filters import METHODS, edge_filter
 from qgis_plugin.core.georef import WMS_VERSIONS
 from qgis_plugin.core.wms import IMAGE_FORMATS, WmsClient, WmsError, WmsNotAllowed, WmsServiceException, WmsTimeout
 
+from ..responses import SharedExecuteResponse
 from ..status_storage import AtomicFileStorage
 from ..tile_files import GEOTIFF_NAME, PNG_NAME, write_geotiff, write_png, write_png_georeferencing
 from ..tile_request import (
@@ -31,8 +32,8 @@ from ..tile_request import (
 )
 from ..wms_settings import WmsSettings
 
-PNG = Format("image/png", extension=".png", encoding="base64")
-GEOTIFF = Format("image/tiff; subtype=geotiff", extension=".tif", encoding="base64")
+PNG = Format("image/png", extension=".png")
+GEOTIFF = Format("image/tiff; subtype=geotiff", extension=".tif")
 OUTPUT_FORMATS = {PNG.mime_type: PNG, GEOTIFF.mime_type: GEOTIFF}
 
 # WMS exception codes that mean "this input of yours is wrong" rather than "the WMS failed".
@@ -139,10 +140,20 @@ class GetRasterProcess(Process):
         failure as the OWS exception it stands for (e.g. an unknown layer)."""
         parse_tile_request(wps_request.inputs, WmsSettings.from_config())
         self.failure = None
-        response = super().execute(wps_request, uuid)
+        response = self._execute_with_shared_templates(wps_request, uuid)
         if self.failure is not None and not self.async_:
             raise self.failure
         return response
+
+    def _execute_with_shared_templates(self, wps_request, uuid):
+        """PyWPS's ``Process.execute`` (store and status are supported), with a response
+        that reuses compiled templates."""
+        self._set_uuid(uuid)
+        self._setup_status_storage()
+        response = SharedExecuteResponse(wps_request, process=self, uuid=self.uuid)
+        self.async_ = wps_request.store_execute == "true" and wps_request.status == "true"
+        response.store_status_file = self.async_
+        return self._execute_process(self.async_, wps_request, response)
 
     def _handler(self, request, response):
         settings = WmsSettings.from_config()
