@@ -101,7 +101,7 @@ def run_in_process(job: TileJob, feedback: QgsProcessingFeedback) -> None:
             raise canceled()
         try:
             write_geotiff(job.output, gradient, job.grid, job.crs)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:
             raise QgsProcessingException(tr("Cannot write {path}: {error}").format(path=job.output, error=exc)) from exc
         feedback.setProgress(100)
     finally:
