@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .ports import free_port
+from .wms import free_port
 
 STARTUP_TIMEOUT = 60.0
 

@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 
-TESTS_DIR = str(Path(__file__).resolve().parent)
-if TESTS_DIR not in sys.path:
-    sys.path.insert(0, TESTS_DIR)
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+# The repository root comes last, for ``sandbox`` and ``demo``: in the pip-only run an
+# installed ``wps_server``/``qgis_plugin`` must still win over the working tree.
+if str(TESTS_DIR.parent) not in sys.path:
+    sys.path.append(str(TESTS_DIR.parent))
 
 from support.silent_server import ClosedPort, SilentServer  # noqa: E402
-from support.wms_server import start_wms_server  # noqa: E402
+
+from sandbox.wms import start_wms_server  # noqa: E402
 
 
 def _version(module_name, attribute_path):
@@ -37,7 +42,7 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def wms_server(tmp_path_factory):
-    """A QGIS Server on 127.0.0.1 over the generated project (see support.wms_server)."""
+    """A QGIS Server on 127.0.0.1 over the generated project (see sandbox.wms)."""
     server = start_wms_server(tmp_path_factory.mktemp("wms_server"))
     try:
         yield server

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from wms_server import LAYER_WORLD, MAX_IMAGE_SIZE, RASTERS, WMS_CRS_LIST, WORLD_GPKG  # noqa: E402
+from wms import LAYER_WORLD, MAX_IMAGE_SIZE, RASTERS, WMS_CRS_LIST, WORLD_GPKG  # noqa: E402
 
 
 def write_geotiff(raster, path):
