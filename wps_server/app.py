@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from owslib.crs import Crs
 from pywps import Service, configuration, dblog
-from pywps.exceptions import InvalidParameterValue
+from pywps.exceptions import InvalidParameterValue, MissingParameterValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.utils import send_from_directory
@@ -63,6 +63,11 @@ class EdgeService(Service):
         process = self.prepare_process_for_execution(identifier)
         try:
             return self._parse_and_execute(process, wps_request, uuid)
+        except MissingParameterValue as exc:
+            process.clean()
+            if exc.description == exc.locator:  # PyWPS's message is the bare identifier
+                raise MissingParameterValue(f"input {exc.locator} is required", exc.locator) from None
+            raise
         except Exception:
             process.clean()
             raise

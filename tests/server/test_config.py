@@ -1,0 +1,103 @@
+"""create_app's configuration: order of files, relative paths, refusals."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from pywps import configuration
+
+from wps_server.app import DEFAULT_CONFIG, create_app
+from wps_server.wms_settings import ConfigError, WmsSettings
+
+from .helpers import write_config
+
+WMS = "http://127.0.0.1:9/ows/"
+
+
+def _value(section, key):
+    return configuration.get_config_value(section, key)
+
+
+def test_relative_paths_resolve_against_the_config_folder_not_the_cwd(tmp_path, monkeypatch):
+    config = write_config(tmp_path / "conf", WMS)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    create_app([config])
+    folder = config.parent
+    assert _value("server", "outputpath") == str(folder / "outputs")
+    assert _value("server", "workdir") == str(folder / "workdir")
+    assert _value("logging", "database") == f"sqlite:///{folder / 'var' / 'pywps-logs.sqlite'}"
+    assert (folder / "outputs").is_dir() and (folder / "workdir").is_dir()
+    assert (folder / "var" / "pywps-logs.sqlite").is_file()
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_later_files_override_earlier_ones_and_pywps_cfg_comes_last(tmp_path, monkeypatch):
+    first = write_config(tmp_path / "first", WMS)
+    second = tmp_path / "second" / "override.cfg"
+    second.parent.mkdir()
+    second.write_text("[server]\nworkdir = jobs\n[wms]\ntimeout = 3\n")
+    env = tmp_path / "env" / "env.cfg"
+    env.parent.mkdir()
+    env.write_text("[wms]\ntimeout = 7\n")
+    monkeypatch.setenv("PYWPS_CFG", str(env))
+    create_app([first, second])
+    assert _value("server", "workdir") == str(second.parent / "jobs")  # relative to the file that set it
+    assert _value("server", "outputpath") == str(first.parent / "outputs")
+    assert WmsSettings.from_config().timeout == 7.0
+
+
+def test_the_repository_default_is_read_first(tmp_path):
+    """Keys a file does not set come from the repository's pywps.cfg, not from PyWPS's defaults."""
+    if not DEFAULT_CONFIG.is_file():
+        pytest.skip("the package is installed without the repository: no default pywps.cfg beside it")
+    config = tmp_path / "paths_only.cfg"
+    config.write_text("[server]\noutputpath = out\nworkdir = work\n[logging]\ndatabase = sqlite:///db.sqlite\n")
+    create_app([config])
+    assert _value("server", "url") == "http://127.0.0.1:5000/wps"
+    assert _value("server", "parallelprocesses") == "4"
+    assert _value("server", "storage_copy_function") == "link"
+    assert WmsSettings.from_config().max_pixels == 4096 * 4096
+    assert _value("server", "outputpath") == str(tmp_path / "out")
+
+
+def test_missing_config_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        create_app([tmp_path / "nope.cfg"])
+
+
+def test_memory_database_is_refused(tmp_path):
+    config = write_config(tmp_path, WMS)
+    config.write_text(config.read_text().replace("sqlite:///var/pywps-logs.sqlite", "sqlite:///:memory:"))
+    with pytest.raises(ConfigError, match="must be a file"):
+        create_app([config])
+
+
+@pytest.mark.parametrize("bad", ["timeout = -1", "timeout = soon", "max_pixels = 0"])
+def test_bad_wms_numbers_are_refused_at_startup(tmp_path, bad):
+    with pytest.raises(ConfigError, match=bad.split()[0]):
+        create_app([write_config(tmp_path, WMS, wms_extra=bad + "\n")])
+
+
+def test_bad_allowed_url_is_refused_at_startup(tmp_path):
+    with pytest.raises(ConfigError, match="not an http"):
+        create_app([write_config(tmp_path, WMS, allowed_urls=["file:///etc/passwd"])])
+
+
+def test_the_default_wms_url_is_always_allowed(tmp_path):
+    create_app([write_config(tmp_path, WMS, allowed_urls=["http://other.example/wms"])])
+    settings = WmsSettings.from_config()
+    assert settings.url_allowed(WMS) and settings.url_allowed("http://other.example/wms")
+
+
+def test_server_url_path_is_where_the_wps_answers(tmp_path):
+    from pywps.tests import client_for
+
+    app = create_app([write_config(tmp_path, WMS)])
+    client = client_for(app)
+    assert client.get("/wps?service=WPS&request=GetCapabilities").status_code == 200
+    assert client.get("/wps/?service=WPS&request=GetCapabilities").status_code == 200
+    assert client.get("/other?service=WPS&request=GetCapabilities").status_code == 404
+    assert os.path.isdir(_value("server", "outputpath"))
