@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
+    QgsDataSourceUri,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterCrs,
@@ -139,7 +140,9 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(tr("The input layer could not be loaded."))
         if not layer.isValid() or layer.dataProvider() is None:
             detail = layer.error().summary() if not layer.error().isEmpty() else tr("its source cannot be read")
-            raise QgsProcessingException(tr("The input layer is not valid: {error}").format(error=detail))
+            raise QgsProcessingException(tr("The input layer is not valid: {error} (provider {provider}, "
+                                            "source {source})").format(
+                error=detail, provider=layer.providerType(), source=QgsDataSourceUri.removePassword(layer.source())))
         crs = self.parameterAsCrs(parameters, self.CRS, context)
         if not crs.isValid():
             crs = layer.crs()
