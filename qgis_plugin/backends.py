@@ -27,6 +27,7 @@ from .core.georef import TileGrid, epsg_code
 from .raster_io import RasterReadCanceled, RasterReadError, read_tile_pixels, write_geotiff
 from .translation import tr
 from .wps_client import (
+    SUCCEEDED,
     BoundingBoxInput,
     LiteralInput,
     OutputRequest,
@@ -170,8 +171,9 @@ def run_remote(job: TileJob, feedback: QgsProcessingFeedback) -> None:
     last_message = []
 
     def on_status(response):
-        if response.percent is not None:
-            feedback.setProgress(5 + 0.85 * max(0, min(100, response.percent)))
+        percent = 100 if response.status == SUCCEEDED else response.percent
+        if percent is not None:
+            feedback.setProgress(5 + 0.85 * max(0, min(100, percent)))
         if response.message and response.message not in last_message:
             last_message[:] = [response.message]
             feedback.pushInfo(tr("WPS: {message}").format(message=response.message))

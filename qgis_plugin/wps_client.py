@@ -282,12 +282,20 @@ def _raise_if_exception_report(root):
         raise exception_from_report(root)
 
 
+def _not_wps(root, what: str) -> WpsBadResponse:
+    """The error for an XML answer that is not the WPS document expected (e.g. a WMS exception)."""
+    text = " ".join("".join(root.itertext()).split())
+    detail = f": {text[:300]}" if text else ""
+    return WpsBadResponse(f"the server answered the {what} with a {_local(root.tag)} document, not a WPS "
+                          f"answer; is the URL a WPS 1.0.0 endpoint?{detail}")
+
+
 def parse_execute_response(body: bytes) -> ExecuteResponse:
     """Read an ExecuteResponse (also a stored status document)."""
     root = parse_xml(body, "Execute request")
     _raise_if_exception_report(root)
     if _local(root.tag) != "ExecuteResponse":
-        raise WpsBadResponse(f"the WPS server answered Execute with a {_local(root.tag)} document")
+        raise _not_wps(root, "Execute request")
     status_element = _child(root, "Status")
     state = next((child for child in status_element if _local(child.tag) in _STATUS_TAGS), None) \
         if status_element is not None else None
@@ -321,8 +329,7 @@ def parse_capabilities(body: bytes) -> list:
     root = parse_xml(body, "GetCapabilities request")
     _raise_if_exception_report(root)
     if _local(root.tag) != "Capabilities":
-        raise WpsBadResponse(f"the server answered GetCapabilities with a {_local(root.tag)} document, "
-                             "not WPS capabilities")
+        raise _not_wps(root, "GetCapabilities request")
     return [ProcessSummary(_text(process, "Identifier"), _text(process, "Title"), _text(process, "Abstract"))
             for process in _children(_child(root, "ProcessOfferings"), "Process")]
 
@@ -331,6 +338,8 @@ def parse_process_description(body: bytes, identifier: str) -> ProcessDescriptio
     """The description of ``identifier`` in a DescribeProcess answer (identifiers only for inputs/outputs)."""
     root = parse_xml(body, "DescribeProcess request")
     _raise_if_exception_report(root)
+    if _local(root.tag) != "ProcessDescriptions":
+        raise _not_wps(root, "DescribeProcess request")
     for description in _children(root, "ProcessDescription"):
         if _text(description, "Identifier") != identifier:
             continue
@@ -386,9 +395,9 @@ class WpsClient:
 
     def describe_process(self, identifier: str) -> ProcessDescription:
         """The process description; :class:`WpsProcessNotFound` when the server has no such process."""
-        body = self._get(self._kvp_url(request="DescribeProcess", identifier=identifier),
-                         "DescribeProcess request")
         try:
+            body = self._get(self._kvp_url(request="DescribeProcess", identifier=identifier),
+                             "DescribeProcess request")
             return parse_process_description(body, identifier)
         except WpsExceptionReport as exc:
             if exc.code == "InvalidParameterValue" or exc.locator.lower() == "identifier":

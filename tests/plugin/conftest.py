@@ -48,12 +48,14 @@ def edge_tile_id(provider):
 
 
 class RecordingFeedback(QgsProcessingFeedback):
-    """Keeps progress values, infos and errors; cancels itself after ``cancel_after`` progress reports."""
+    """Keeps progress values, infos and errors; cancels itself after ``cancel_after`` progress reports,
+    or at the first info starting with ``cancel_on_info``."""
 
-    def __init__(self, cancel_after: int | None = None):
+    def __init__(self, cancel_after: int | None = None, cancel_on_info: str | None = None):
         super().__init__()
         self.progress_values, self.infos, self.errors = [], [], []
         self.cancel_after = cancel_after
+        self.cancel_on_info = cancel_on_info
         self.progressChanged.connect(self._on_progress)
 
     def _on_progress(self, value):
@@ -64,6 +66,8 @@ class RecordingFeedback(QgsProcessingFeedback):
     def pushInfo(self, info):
         self.infos.append(info)
         super().pushInfo(info)
+        if self.cancel_on_info is not None and info.startswith(self.cancel_on_info):
+            self.cancel()
 
     def reportError(self, error, fatalError=False):  # noqa: N803 (QGIS signature)
         self.errors.append(error)
@@ -123,3 +127,15 @@ def run_expecting_error(algorithm_id: str, params: dict, feedback: RecordingFeed
     with pytest.raises(QgsProcessingException) as raised:
         processing.run(algorithm_id, params, feedback=feedback)
     return f"{raised.value}\n{feedback.error_text}"
+
+
+@pytest.fixture(scope="session")
+def wps_server(wms_server, tmp_path_factory):
+    """Our WPS under a real gunicorn on 127.0.0.1, its [wms] url/allowed_urls the WMS fixture's."""
+    from sandbox.wps import WpsServer
+
+    server = WpsServer(tmp_path_factory.mktemp("wps_server"), wms_server.url).start()
+    try:
+        yield server
+    finally:
+        server.stop()
