@@ -141,3 +141,46 @@ class CannedHttpServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+class GatedProxy:
+    """A loopback HTTP proxy to ``upstream`` that holds every request until ``open()`` is called:
+    a slow WMS whose slowness the test controls. A context manager; ``url`` is its endpoint."""
+
+    def __init__(self, upstream: str):
+        gate = self._gate = threading.Event()
+        self.waiting = threading.Event()
+        waiting = self.waiting
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                waiting.set()
+                gate.wait(timeout=60)
+                query = self.path.partition("?")[2]
+                with urllib.request.urlopen(f"{upstream}?{query}", timeout=30) as answer:
+                    body = answer.read()
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", answer.headers["Content-Type"])
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/ows/"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="gated-proxy", daemon=True)
+        self._thread.start()
+
+    def open(self):
+        self._gate.set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.open()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()

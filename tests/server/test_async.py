@@ -1,0 +1,98 @@
+"""Asynchronous Execute (storeExecuteResponse + status), in-process: the status document advances
+with the job's real progress and ends in ProcessSucceeded with the reference, or ProcessFailed."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from urllib.parse import urlsplit
+
+from lxml import etree
+from PIL import Image
+from pywps.tests import assert_response_accepted, client_for
+from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_4326
+
+from .helpers import GatedProxy, leftover_files
+
+NS = {"wps": "http://www.opengis.net/wps/1.0.0", "ows": "http://www.opengis.net/ows/1.1"}
+DEADLINE = 60.0  # seconds a job may take before the test gives up waiting (not an assertion on speed)
+
+ASYNC_EXECUTE = """<?xml version="1.0" encoding="UTF-8"?>
+<wps:Execute service="WPS" version="1.0.0" xmlns:wps="http://www.opengis.net/wps/1.0.0"
+             xmlns:ows="http://www.opengis.net/ows/1.1">
+  <ows:Identifier>get_raster_process</ows:Identifier>
+  <wps:DataInputs>
+    <wps:Input><ows:Identifier>wms</ows:Identifier>
+      <wps:Data><wps:LiteralData>{layer}</wps:LiteralData></wps:Data></wps:Input>
+    <wps:Input><ows:Identifier>lat</ows:Identifier>
+      <wps:Data><wps:LiteralData>{lat}</wps:LiteralData></wps:Data></wps:Input>
+    <wps:Input><ows:Identifier>lon</ows:Identifier>
+      <wps:Data><wps:LiteralData>{lon}</wps:LiteralData></wps:Data></wps:Input>
+  </wps:DataInputs>
+  <wps:ResponseForm>
+    <wps:ResponseDocument storeExecuteResponse="true" status="true">
+      <wps:Output asReference="true" mimeType="image/png"><ows:Identifier>image</ows:Identifier></wps:Output>
+    </wps:ResponseDocument>
+  </wps:ResponseForm>
+</wps:Execute>"""
+
+
+def status_of(document: bytes):
+    """(status element name, percentCompleted, text) of an ExecuteResponse."""
+    doc = etree.fromstring(document)
+    [status] = doc.xpath("wps:Status/*", namespaces=NS)
+    return etree.QName(status).localname, status.get("percentCompleted"), " ".join(status.itertext()).strip()
+
+
+def start(client, layer=LAYER_4326):
+    response = client.post("/wps", data=ASYNC_EXECUTE.format(layer=layer, lat=CENTER_LAT, lon=CENTER_LON),
+                           content_type="text/xml")
+    assert_response_accepted(response)
+    location = etree.fromstring(response.data).get("statusLocation")
+    assert re.fullmatch(r"http://127\.0\.0\.1:5999/outputs/[0-9a-f-]+\.xml", location)
+    return urlsplit(location).path
+
+
+def poll(client, path, until):
+    """Status documents seen until ``until(status)`` holds (each one once)."""
+    seen, deadline = [], time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        document = client.get(path).data
+        status = status_of(document)
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if until(status):
+            return seen, document
+        time.sleep(0.02)
+    raise AssertionError(f"the job did not get there within {DEADLINE} s; statuses seen: {seen}")
+
+
+def test_status_advances_with_the_job_and_ends_with_the_reference(make_app, wms_server):
+    with GatedProxy(wms_server.url) as slow_wms:
+        client = client_for(make_app(slow_wms.url))
+        path = start(client)
+        seen, _ = poll(client, path, until=lambda status: "Fetching" in status[2])
+        assert seen[-1][:2] == ("ProcessStarted", "10")
+        assert "Fetching 514 x 514 pixels from the WMS" in seen[-1][2]
+        slow_wms.open()
+        seen, document = poll(client, path, until=lambda status: status[0] != "ProcessStarted")
+    assert seen[-1][0] == "ProcessSucceeded", seen
+    percents = [int(p) for _, p, _ in seen if p is not None]
+    assert percents == sorted(percents)
+    [reference] = etree.fromstring(document).xpath("//wps:Output/wps:Reference", namespaces=NS)
+    assert reference.get("mimeType") == "image/png"
+    png = client.get(urlsplit(reference.get("href")).path)
+    assert png.status_code == 200
+    assert Image.open(io.BytesIO(png.data)).size == (512, 512)
+    assert [f for f in leftover_files() if "workdir" in f] == []
+
+
+def test_failed_job_reports_the_reason(app):
+    client = client_for(app)
+    path = start(client, layer="no_such_layer")
+    seen, document = poll(client, path, until=lambda status: status[0] in ("ProcessSucceeded", "ProcessFailed"))
+    name, _, text = seen[-1]
+    assert name == "ProcessFailed"
+    assert "LayerNotDefined" in text and "no_such_layer" in text
+    assert leftover_files() == []
