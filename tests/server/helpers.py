@@ -15,7 +15,11 @@ import urllib.request
 from pathlib import Path
 
 from pywps import configuration
-from support.wms_server import free_port
+from support.wms_server import CENTER_LAT, CENTER_LON, free_port
+
+from qgis_plugin.core.filters import edge_filter
+from qgis_plugin.core.georef import Extent, TileGrid
+from qgis_plugin.core.wms import WmsClient
 
 STARTUP_TIMEOUT = 60.0
 
@@ -41,6 +45,18 @@ def write_config(folder: Path, wms_url: str, *, port: int = 5999, allowed_urls=(
         f"{wms_extra}"
     )
     return config
+
+
+def engine_result(wms_url, layer, grid, crs, method, **get_map_options):
+    """What the server must return: the engine's gradient of the halo tile fetched from the same WMS."""
+    pixels = WmsClient(timeout=10).get_map(wms_url, layer, grid.with_halo(), crs, **get_map_options)
+    return edge_filter(pixels, method, halo=True), pixels
+
+
+def tutorial_grid(lon=CENTER_LON, lat=CENTER_LAT, size=0.0005, width=512, height=512):
+    """The tutorial's box (lon +- size/2, lat +- size/2 for a square tile), written out by hand."""
+    half_height = size / 2 * height / width
+    return TileGrid(Extent(lon - size / 2, lat - half_height, lon + size / 2, lat + half_height), width, height)
 
 
 def leftover_files() -> list:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from pywps import configuration
 
-from wps_server.app import DEFAULT_CONFIG, create_app
+from wps_server import app as wps_app
+from wps_server.app import create_app
 from wps_server.wms_settings import ConfigError, WmsSettings
 
 from .helpers import write_config
 
 WMS = "http://127.0.0.1:9/ows/"
+REPOSITORY_CONFIG = Path(__file__).resolve().parents[2] / "pywps.cfg"
 
 
 def _value(section, key):
@@ -49,18 +52,28 @@ def test_later_files_override_earlier_ones_and_pywps_cfg_comes_last(tmp_path, mo
     assert WmsSettings.from_config().timeout == 7.0
 
 
-def test_the_repository_default_is_read_first(tmp_path):
-    """Keys a file does not set come from the repository's pywps.cfg, not from PyWPS's defaults."""
-    if not DEFAULT_CONFIG.is_file():
-        pytest.skip("the package is installed without the repository: no default pywps.cfg beside it")
+def test_the_repository_default_is_read_first(tmp_path, monkeypatch):
+    """Keys the given files do not set come from the repository's pywps.cfg, not PyWPS's defaults.
+
+    Pointed at the repository's file explicitly: in the pip-only venv the installed package has no
+    repository beside it (a server installed that way is configured with PYWPS_CFG)."""
+    monkeypatch.setattr(wps_app, "DEFAULT_CONFIG", REPOSITORY_CONFIG)
     config = tmp_path / "paths_only.cfg"
     config.write_text("[server]\noutputpath = out\nworkdir = work\n[logging]\ndatabase = sqlite:///db.sqlite\n")
     create_app([config])
     assert _value("server", "url") == "http://127.0.0.1:5000/wps"
     assert _value("server", "parallelprocesses") == "4"
     assert _value("server", "storage_copy_function") == "link"
+    assert _value("metadata:main", "identification_title") == "WMS Edge"
     assert WmsSettings.from_config().max_pixels == 4096 * 4096
     assert _value("server", "outputpath") == str(tmp_path / "out")
+
+
+def test_without_any_configuration_the_error_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setattr(wps_app, "DEFAULT_CONFIG", tmp_path / "absent.cfg")
+    monkeypatch.delenv("PYWPS_CFG", raising=False)
+    with pytest.raises(ConfigError, match="set PYWPS_CFG"):
+        create_app()
 
 
 def test_missing_config_file_is_an_error(tmp_path):

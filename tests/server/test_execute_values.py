@@ -17,10 +17,11 @@ from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_3857, LAYER_4326, RASTERS, lonlat_to_3857
 
-from qgis_plugin.core.filters import METHODS, edge_filter
+from qgis_plugin.core.filters import METHODS
 from qgis_plugin.core.georef import Extent, TileGrid
 from qgis_plugin.core.render import display_bytes
-from qgis_plugin.core.wms import WmsClient
+
+from .helpers import engine_result, tutorial_grid
 
 GEOTIFF = "image/tiff;subtype=geotiff"
 
@@ -38,18 +39,6 @@ def read_geotiff(data: bytes):
     with MemoryFile(data) as memory, memory.open() as dataset:
         assert dataset.driver == "GTiff" and dataset.count == 1
         return dataset.read(1), dataset.profile
-
-
-def engine_result(wms_url, layer, grid, crs, method, **get_map_options):
-    """What the server must return: the engine's gradient of the halo tile fetched from the same WMS."""
-    pixels = WmsClient(timeout=10).get_map(wms_url, layer, grid.with_halo(), crs, **get_map_options)
-    return edge_filter(pixels, method, halo=True), pixels
-
-
-def tutorial_grid(lon=CENTER_LON, lat=CENTER_LAT, size=0.0005, width=512, height=512):
-    """The tutorial's box (lon +- size/2, lat +- size/2 for a square tile), written out by hand."""
-    half_height = size / 2 * height / width
-    return TileGrid(Extent(lon - size / 2, lat - half_height, lon + size / 2, lat + half_height), width, height)
 
 
 def bounds(profile):

@@ -21,7 +21,7 @@ from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_4326
 from qgis_plugin.core.filters import METHODS
 from qgis_plugin.core.render import display_bytes
 
-from .test_execute_values import engine_result, tutorial_grid
+from .helpers import engine_result, tutorial_grid
 
 TUTORIAL_XML = Path(__file__).with_name("data") / "tutorial_execute.xml"
 GEOTIFF = "image/tiff; subtype=geotiff"
