@@ -1,0 +1,189 @@
+"""The WPS server under load, beside the WMS it calls under the same load, and the memory of
+its gunicorn workers before and after.
+
+Each client is a thread with its own ``requests.Session`` that sends requests back to back for
+a bounded time, each for a random point of the pattern raster (the same points, in the same
+order, for the WPS and the WMS). WPS: the tutorial's sync Execute, raw PNG, 512 x 512. WMS: the
+GetMap our server sends for that tile (514 x 514 with the halo, transparent PNG). Loopback only.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+
+import psutil
+import requests
+
+from sandbox.wms import RASTERS
+
+from .stages import percentile
+from .tile import LAYER, PNG, XML_HEADERS, check_image, execute_request, halo_getmap_params
+from .tutorial_baseline import BBOX_SIZE_DEG
+
+CLIENTS = (1, 2, 4, 8)
+DURATION = 8.0  # seconds per level and target
+WARMUP_REQUESTS = 10
+TARGET_CLIENTS = 4
+TARGET_RATIO = 0.70
+TARGET_RSS_GROWTH_MIB = 10.0
+REQUEST_TIMEOUT = 60.0
+
+
+def random_points(seed):
+    """Endless (lat, lon) inside the pattern raster, a tile's width away from its edges."""
+    xmin, ymin, xmax, ymax = RASTERS[LAYER].bounds
+    generator = random.Random(seed)
+    while True:
+        yield (generator.uniform(ymin + BBOX_SIZE_DEG, ymax - BBOX_SIZE_DEG),
+               generator.uniform(xmin + BBOX_SIZE_DEG, xmax - BBOX_SIZE_DEG))
+
+
+def wps_call(url):
+    def call(session, lat, lon):
+        response = session.post(url, data=execute_request(lat, lon, PNG), headers=XML_HEADERS,
+                                timeout=REQUEST_TIMEOUT)
+        check_image(response, PNG)
+    return call
+
+
+def wms_call(url):
+    def call(session, lat, lon):
+        response = session.get(url, params=halo_getmap_params(lat, lon), timeout=REQUEST_TIMEOUT)
+        check_image(response, PNG)
+    return call
+
+
+def drive(call, clients: int, duration: float, seed: int) -> dict:
+    """``clients`` threads calling back to back for ``duration`` seconds; throughput and latencies."""
+    latencies, errors, lock = [], [], threading.Lock()
+    start_barrier = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def client(index):
+        points = random_points(seed * 100 + index)
+        with requests.Session() as session:
+            start_barrier.wait()
+            while time.perf_counter() < deadline[0]:
+                lat, lon = next(points)
+                began = time.perf_counter()
+                try:
+                    call(session, lat, lon)
+                except Exception as exc:  # every failure counts as an error, and the run goes on
+                    with lock:
+                        errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+                    continue
+                with lock:
+                    latencies.append(time.perf_counter() - began)
+
+    threads = [threading.Thread(target=client, args=(index,), daemon=True) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline[0] = began + duration
+    start_barrier.wait()
+    for thread in threads:
+        thread.join(duration + REQUEST_TIMEOUT + 5)
+    elapsed = time.perf_counter() - began
+    milliseconds = [value * 1e3 for value in latencies]
+    return {
+        "clients": clients, "requests": len(latencies), "errors": len(errors), "first_error": errors[:1],
+        "rps": len(latencies) / elapsed, "p50": percentile(milliseconds, 0.50),
+        "p95": percentile(milliseconds, 0.95), "p99": percentile(milliseconds, 0.99),
+    }
+
+
+def worker_memory(master_pid: int) -> dict:
+    """{worker pid: (RSS, USS) in MiB} of a gunicorn master's workers."""
+    memory = {}
+    for worker in psutil.Process(master_pid).children():
+        info = worker.memory_full_info()
+        memory[worker.pid] = (info.rss / 2**20, info.uss / 2**20)
+    return memory
+
+
+def run(servers):
+    """Return (markdown lines, headline dict)."""
+    wps, wms = wps_call(servers.wps.url), wms_call(servers.wms.url)
+    warm = random_points(0)
+    with requests.Session() as session:
+        for _ in range(WARMUP_REQUESTS):
+            lat, lon = next(warm)
+            wms(session, lat, lon)
+            wps(session, lat, lon)
+    memory_before = worker_memory(servers.wps.process.pid)
+    results = []
+    for clients in CLIENTS:
+        print(f"  load: {clients} client(s) ...", file=sys.stderr)
+        direct = drive(wms, clients, DURATION, seed=clients)
+        ours = drive(wps, clients, DURATION, seed=clients)
+        results.append((clients, ours, direct))
+    memory_after = worker_memory(servers.wps.process.pid)
+    served = sum(ours["requests"] + ours["errors"] for _, ours, _ in results)
+
+    lines = [
+        "## The server under load", "",
+        f"Clients are threads of the benchmark process, each with its own `requests.Session`, sending requests "
+        f"back to back for {DURATION:g} s per level, each for a random point of the pattern raster (the same "
+        "points for both targets). WPS: the tutorial's sync Execute, raw PNG, 512 x 512, to gunicorn with "
+        f"{len(memory_before)} sync workers. WMS: the GetMap the server sends for that tile (514 x 514, "
+        "transparent PNG), straight to QGIS Server. The WMS level runs first, then the WPS level. "
+        "Latencies in ms.", "",
+        "| clients | WPS req/s | p50 | p95 | p99 | errors | WMS req/s | p50 | p95 | p99 | errors | "
+        "**WPS / WMS** |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for clients, ours, direct in results:
+        lines.append(
+            f"| {clients} | {ours['rps']:.1f} | {ours['p50']:.0f} | {ours['p95']:.0f} | {ours['p99']:.0f} | "
+            f"{ours['errors']} | {direct['rps']:.1f} | {direct['p50']:.0f} | {direct['p95']:.0f} | "
+            f"{direct['p99']:.0f} | {direct['errors']} | **{ours['rps'] / direct['rps']:.0%}** |")
+    for clients, ours, direct in results:
+        for name, result in (("WPS", ours), ("WMS", direct)):
+            if result["first_error"]:
+                lines.append(f"\nFirst {name} error at {clients} clients: `{result['first_error'][0]}`")
+    lines += ["", "### Memory of the gunicorn workers", "",
+              f"RSS and USS (memory unique to the process) of each worker, after {WARMUP_REQUESTS} warm-up "
+              f"requests and the tile benchmark (before) and after the {served} Execute requests of the load "
+              "(after), MiB.", "",
+              "| worker | RSS before | RSS after | USS before | USS after | RSS growth |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    growths = []
+    for pid, (rss, uss) in memory_before.items():
+        if pid in memory_after:
+            rss_after, uss_after = memory_after[pid]
+            growths.append(rss_after - rss)
+            lines.append(f"| pid {pid} | {rss:.1f} | {rss_after:.1f} | {uss:.1f} | {uss_after:.1f} | "
+                         f"{rss_after - rss:+.1f} |")
+        else:
+            lines.append(f"| pid {pid} | {rss:.1f} | gone (worker restarted) | {uss:.1f} | | |")
+    new_workers = sorted(set(memory_after) - set(memory_before))
+    if new_workers:
+        lines.append(f"\nNew workers after the load: {', '.join(map(str, new_workers))} (a worker died).")
+    lines.append("")
+    at_target = next(item for item in results if item[0] == TARGET_CLIENTS)
+    headline = {
+        "ratio_at_target": at_target[1]["rps"] / at_target[2]["rps"],
+        "errors_at_target": at_target[1]["errors"],
+        "wps_rps_at_target": at_target[1]["rps"],
+        "wms_rps_at_target": at_target[2]["rps"],
+        "max_rss_growth": max(growths) if growths and not new_workers else float("inf"),
+        "results": results,
+    }
+    return lines, headline
+
+
+def targets(headline):
+    """(target, measured, met?) rows for the load and memory sections."""
+    ratio, errors = headline["ratio_at_target"], headline["errors_at_target"]
+    growth = headline["max_rss_growth"]
+    return [
+        (f"{TARGET_CLIENTS} clients: WPS throughput ≥ {TARGET_RATIO:.0%} of direct WMS throughput",
+         f"{ratio:.0%} ({headline['wps_rps_at_target']:.1f} vs {headline['wms_rps_at_target']:.1f} req/s)",
+         ratio >= TARGET_RATIO),
+        (f"{TARGET_CLIENTS} clients: zero errors", f"{errors}", errors == 0),
+        (f"gunicorn worker RSS growth over the load < {TARGET_RSS_GROWTH_MIB:g} MiB (no sign of a leak)",
+         f"{growth:+.1f} MiB (largest of the workers)", growth < TARGET_RSS_GROWTH_MIB),
+    ]
