@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 from PIL import Image
+from pywps import dblog
 from pywps.tests import assert_response_accepted, client_for
 from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_4326
 
@@ -96,3 +97,18 @@ def test_failed_job_reports_the_reason(app):
     assert name == "ProcessFailed"
     assert "LayerNotDefined" in text and "no_such_layer" in text
     assert leftover_files() == []
+
+
+def test_jobs_beyond_parallelprocesses_wait_in_the_queue_then_run(make_app, wms_server):
+    """With one job slot, a second job is stored, then started by PyWPS from its saved request."""
+    with GatedProxy(wms_server.url) as slow_wms:
+        client = client_for(make_app(slow_wms.url, server_extra="parallelprocesses = 1\nmaxprocesses = 5\n"))
+        first = start(client)
+        poll(client, first, until=lambda status: "Fetching" in status[2])
+        second = start(client)
+        assert status_of(client.get(second).data)[0] == "ProcessAccepted"
+        assert dblog.get_process_counts() == (1, 1)  # one running, one stored in the queue
+        slow_wms.open()
+        for path in (first, second):
+            seen, _ = poll(client, path, until=lambda status: status[0] in ("ProcessSucceeded", "ProcessFailed"))
+            assert seen[-1][0] == "ProcessSucceeded", seen
