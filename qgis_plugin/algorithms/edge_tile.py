@@ -22,7 +22,7 @@ from qgis.core import (
 from .. import backends
 from ..core.filters import METHODS
 from ..core.georef import Extent, grid_from_center, grid_from_extent
-from ..settings import DEFAULT_WPS_URL, default_wps_url
+from ..settings import default_wps_url
 from ..translation import tr
 
 MAX_SIZE = 4096
@@ -129,7 +129,7 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             self.BACKEND, tr("Backend"), options=[tr("In-process (this QGIS)"), tr("Remote WPS server")],
             defaultValue=BACKEND_IN_PROCESS))
         self.addParameter(QgsProcessingParameterString(self.WPS_URL, tr("WPS URL (remote backend)"),
-                                                       defaultValue=default_wps_url() or DEFAULT_WPS_URL,
+                                                       defaultValue=default_wps_url(),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Edge tile")))
 
