@@ -206,3 +206,19 @@ def test_layer_crs_is_the_default_output_crs(edge_tile_id, gray, tmp_path):
                        "HEIGHT": 4, "OUTPUT": str(output)})
     wkt = read_geotiff(output)[2]
     assert QgsCoordinateReferenceSystem.fromWkt(wkt).authid() == "EPSG:32631"
+
+
+def test_tile_partly_outside_the_raster(edge_tile_id, gray, tmp_path):
+    """Outside a raster without a nodata value QGIS marks pixels in a nodata bitmap: they become NaN."""
+    layer, array = gray
+    x, y = centre_of_pixel_corner(0, 50)  # on the raster's west edge
+    output = tmp_path / "edge.tif"
+    run(edge_tile_id, {"INPUT": layer, "CENTER": f"{x},{y} [EPSG:32631]", "WIDTH": 10, "HEIGHT": 10,
+                       "OUTPUT": str(output)})
+    values = read_geotiff(output)[0]
+    halo = np.zeros((12, 12), dtype=np.uint8)
+    halo[:, 6:] = array[44:56, 0:6]
+    alpha = np.zeros_like(halo)
+    alpha[:, 6:] = 255
+    np.testing.assert_array_equal(values, edge_filter(np.dstack([halo, alpha]), "sobel_x", halo=True))
+    assert np.isnan(values[:, :5]).all() and np.isfinite(values[:, 5:]).all()
