@@ -98,7 +98,7 @@ class EdgeService(Service):
                 data = fields if len(fields) in (4, 5) else None
                 data = data[:4] if data else None
             elif isinstance(data, list) and len(data) == 4 and crs and all(isinstance(v, str) for v in data):
-                if Crs(crs).axisorder == "yx":
+                if _owslib_swaps_axes(crs):
                     data = [data[1], data[0], data[3], data[2]]
             normalised.append({**inpt, "data": data, "crs": crs})
         try:
@@ -239,6 +239,14 @@ def _prepare_database():
             if attempt == 4:
                 raise
             time.sleep(0.1)
+
+
+def _owslib_swaps_axes(crs):
+    """Whether OWSLib read this CRS's bounding box corners as y, x (and swapped them)."""
+    try:
+        return Crs(crs).axisorder == "yx"
+    except (ValueError, IndexError, AttributeError):
+        return False
 
 
 def _shorten(value, limit=40):
