@@ -13,7 +13,7 @@ import numpy as np
 import processing
 import pytest
 from qgis.core import QgsProcessingException, QgsRasterLayer
-from support.wms_server import LAYER_3857, LAYER_4326, RASTERS, free_port
+from support.wms_server import LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, free_port
 
 from qgis_plugin.core.filters import METHODS
 from qgis_plugin.wps_client import (
@@ -157,3 +157,17 @@ def test_client_reports_an_unknown_wms_layer_and_an_unknown_process(wms_server, 
     outputs = [OutputRequest("image", mime_type="image/tiff; subtype=geotiff")]
     with pytest.raises(WpsProcessFailed, match="no_such_layer"):
         client.run("get_raster_process", inputs, outputs)
+
+
+def test_remote_equals_in_process_on_rendered_vector_layer(edge_tile_id, wms_server, wps_server, add_layer,
+                                                           tmp_path):
+    """QGIS's world countries, styled in colour with transparency around: RGBA to gray, nodata, same result."""
+    layer = add_layer(wms_layer(wms_server.url, LAYER_WORLD, "EPSG:4326"))
+    parameters = {"INPUT": layer, "EXTENT": "-80,-70,40,50 [EPSG:4326]", "WIDTH": 256, "HEIGHT": 256,
+                  "METHOD": 4, "WPS_URL": wps_server.url}
+    processing.run(edge_tile_id, {**parameters, "BACKEND": 0, "OUTPUT": str(tmp_path / "local.tif")})
+    processing.run(edge_tile_id, {**parameters, "BACKEND": REMOTE, "OUTPUT": str(tmp_path / "remote.tif")})
+    local, remote = read_geotiff(tmp_path / "local.tif"), read_geotiff(tmp_path / "remote.tif")
+    assert local[1] == remote[1] == (-80.0, 10 / 256, 0.0, 50.0, 0.0, -10 / 256)
+    np.testing.assert_array_equal(local[0], remote[0])
+    assert np.isnan(local[0]).any() and np.nanmax(local[0]) > 0  # sea is transparent: nodata; coasts are edges
