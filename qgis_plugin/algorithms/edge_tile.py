@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsDataSourceUri,
@@ -155,11 +157,15 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             if not wps_url:
                 raise QgsProcessingException(tr("The remote backend needs a WPS URL."))
             backends.wms_source(layer.providerType(), layer.source())
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if os.path.splitext(output)[1].lower() not in (".tif", ".tiff"):
+            raise QgsProcessingException(tr("The output is a GeoTIFF: give a file name ending in .tif, not {path}")
+                                         .format(path=output))
         self._job = backends.TileJob(
             grid=grid,
             crs=crs,
             method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
-            output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+            output=output,
             transform_context=context.transformContext(),
             provider=layer.dataProvider().clone() if self._backend == BACKEND_IN_PROCESS else None,
             provider_key=layer.providerType(),

@@ -4,142 +4,147 @@
   <context>
     <name>WmsEdge</name>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="68" />
+      <location filename="../algorithms/edge_tile.py" line="70" />
       <source>Edge tile from WMS (Sobel/Prewitt)</source>
       <translation>Tuile de contours depuis un WMS (Sobel/Prewitt)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="71" />
+      <location filename="../algorithms/edge_tile.py" line="73" />
       <source>Edge detection</source>
       <translation>Détection de contours</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="80" />
+      <location filename="../algorithms/edge_tile.py" line="82" />
       <source>&lt;p&gt;Computes a Sobel or Prewitt gradient tile of a raster layer (WMS is the main case) and writes it as a float32 GeoTIFF with exact extent, pixel size and CRS.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;p&gt;&lt;b&gt;Input layer&lt;/b&gt;: the raster layer. The in-process backend reads any layer QGIS reads (WMS, WMTS, XYZ, GeoTIFF…) through QGIS's own data provider, so QGIS's proxy and authentication settings apply. The remote backend needs a WMS layer.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Tile centre&lt;/b&gt; or &lt;b&gt;Tile extent&lt;/b&gt;: give exactly one. A centre may be in any CRS (click it on the map); the tile is then Width x Height pixels of the given pixel size around it. An extent is covered exactly by Width x Height pixels, or, if a pixel size is given, by as many square pixels of that size as needed (the extent grows around its centre to whole pixels).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Width&lt;/b&gt;, &lt;b&gt;Height&lt;/b&gt;: tile size in pixels, 1 to 4096 (default 512).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Pixel size&lt;/b&gt;: in units of the output CRS (degrees for a geographic CRS, usually metres for a projected one). Default: the layer's own resolution when it has one (e.g. a GeoTIFF) and the output CRS is the layer's; otherwise 0.0005°/512 (about 0.1 m, the tutorial's tile of 0.0005° over 512 pixels) in a geographic CRS, and 0.1 m in a projected CRS.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output CRS&lt;/b&gt;: default the layer's CRS. The remote backend needs an EPSG code.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Method&lt;/b&gt;: sobel_x, sobel_y, prewitt_x, prewitt_y (the tutorial's four), sobel_magnitude, prewitt_magnitude (square root of the sum of the squared x and y gradients).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Backend&lt;/b&gt;: in-process (this QGIS computes) or remote WPS (our WPS server's get_raster_process computes, asynchronously; progress follows the server's status).&lt;/p&gt;&lt;p&gt;&lt;b&gt;WPS URL&lt;/b&gt;: the WPS endpoint of the remote backend (default from the plugin setting wmsedge/wps_url, else http://127.0.0.1:5000/wps).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output&lt;/b&gt;: the GeoTIFF.&lt;/p&gt;&lt;h3&gt;Values and sign convention&lt;/h3&gt;&lt;p&gt;Values are float32, signed, in the input's gray-level units (RGB converted to gray with the ITU-R 601-2 luma weights), never clipped. Kernels are unnormalised correlations (Sobel 1-2-1, Prewitt 1-1-1). *_x is positive where brightness increases eastward (left to right), *_y where it increases northward (bottom to top). Every pixel is a true gradient: the source is read with one extra pixel on each side. Transparent or nodata source pixels give nodata (NaN) and no false edges around them.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Calcule une tuile de gradient de Sobel ou de Prewitt d'une couche raster (un WMS, le plus souvent) et l'écrit en GeoTIFF float32, avec une emprise, une taille de pixel et un SCR exacts.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;p&gt;&lt;b&gt;Couche en entrée&lt;/b&gt; : la couche raster. Le calcul local lit toute couche que QGIS lit (WMS, WMTS, XYZ, GeoTIFF…) par le fournisseur de données de QGIS lui-même : les réglages de proxy et d'authentification de QGIS s'appliquent. Le calcul distant nécessite une couche WMS.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Centre de la tuile&lt;/b&gt; ou &lt;b&gt;Emprise de la tuile&lt;/b&gt; : indiquez exactement l'un des deux. Le centre peut être dans n'importe quel SCR (cliquez-le sur la carte) ; la tuile fait alors Largeur x Hauteur pixels de la taille de pixel donnée autour de lui. Une emprise est couverte exactement par Largeur x Hauteur pixels, ou, si une taille de pixel est donnée, par autant de pixels carrés de cette taille que nécessaire (l'emprise s'agrandit autour de son centre jusqu'à un nombre entier de pixels).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Largeur&lt;/b&gt;, &lt;b&gt;Hauteur&lt;/b&gt; : taille de la tuile en pixels, de 1 à 4096 (512 par défaut).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Taille de pixel&lt;/b&gt; : en unités du SCR de sortie (degrés pour un SCR géographique, le plus souvent mètres pour un SCR projeté). Par défaut : la résolution propre de la couche quand elle en a une (un GeoTIFF par exemple) et que le SCR de sortie est celui de la couche ; sinon 0,0005°/512 (environ 0,1 m, la tuile du tutoriel de 0,0005° sur 512 pixels) dans un SCR géographique, et 0,1 m dans un SCR projeté.&lt;/p&gt;&lt;p&gt;&lt;b&gt;SCR de sortie&lt;/b&gt; : par défaut celui de la couche. Le calcul distant nécessite un code EPSG.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Méthode&lt;/b&gt; : sobel_x, sobel_y, prewitt_x, prewitt_y (les quatre du tutoriel), sobel_magnitude, prewitt_magnitude (racine carrée de la somme des carrés des gradients en x et en y).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Moteur de calcul&lt;/b&gt; : local (ce QGIS calcule) ou WPS distant (le traitement get_raster_process de notre serveur WPS calcule, de façon asynchrone ; la progression suit l'état donné par le serveur).&lt;/p&gt;&lt;p&gt;&lt;b&gt;URL du WPS&lt;/b&gt; : le point d'accès WPS du calcul distant (par défaut le réglage wmsedge/wps_url de l'extension, sinon http://127.0.0.1:5000/wps).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Tuile de contours&lt;/b&gt; : le GeoTIFF en sortie.&lt;/p&gt;&lt;h3&gt;Valeurs et convention de signe&lt;/h3&gt;&lt;p&gt;Les valeurs sont en float32, signées, dans l'unité des niveaux de gris de l'entrée (le RVB est converti en gris avec les poids de luminance UIT-R 601-2), jamais écrêtées. Les noyaux sont des corrélations non normalisées (Sobel 1-2-1, Prewitt 1-1-1). *_x est positif là où la luminosité augmente vers l'est (de gauche à droite), *_y là où elle augmente vers le nord (de bas en haut). Chaque pixel est un vrai gradient : la source est lue avec un pixel de plus de chaque côté. Les pixels source transparents ou sans données donnent des pixels sans données (NaN), sans faux contours autour d'eux.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="77" />
+      <location filename="../algorithms/edge_tile.py" line="79" />
       <source>edge,sobel,prewitt,gradient,wms,wps,filter</source>
       <translation>contour,sobel,prewitt,gradient,wms,wps,filtre</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="114" />
+      <location filename="../algorithms/edge_tile.py" line="116" />
       <source>Input layer (WMS or any raster)</source>
       <translation>Couche en entrée (WMS ou tout raster)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="115" />
+      <location filename="../algorithms/edge_tile.py" line="117" />
       <source>Tile centre</source>
       <translation>Centre de la tuile</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="116" />
+      <location filename="../algorithms/edge_tile.py" line="118" />
       <source>Tile extent (instead of a centre)</source>
       <translation>Emprise de la tuile (au lieu d'un centre)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="118" />
+      <location filename="../algorithms/edge_tile.py" line="120" />
       <source>Width (pixels)</source>
       <translation>Largeur (pixels)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="118" />
+      <location filename="../algorithms/edge_tile.py" line="120" />
       <source>Height (pixels)</source>
       <translation>Hauteur (pixels)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="122" />
+      <location filename="../algorithms/edge_tile.py" line="124" />
       <source>Pixel size (output CRS units; empty for the default)</source>
       <translation>Taille de pixel (unités du SCR de sortie ; vide pour la valeur par défaut)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="124" />
+      <location filename="../algorithms/edge_tile.py" line="126" />
       <source>Output CRS (default: the layer's)</source>
       <translation>SCR de sortie (par défaut : celui de la couche)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="126" />
+      <location filename="../algorithms/edge_tile.py" line="128" />
       <source>Method</source>
       <translation>Méthode</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="129" />
+      <location filename="../algorithms/edge_tile.py" line="131" />
       <source>Backend</source>
       <translation>Moteur de calcul</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="131" />
+      <location filename="../algorithms/edge_tile.py" line="133" />
       <source>WPS URL (remote backend)</source>
       <translation>URL du WPS (calcul distant)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="134" />
+      <location filename="../algorithms/edge_tile.py" line="136" />
       <source>Edge tile</source>
       <translation>Tuile de contours</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="140" />
+      <location filename="../algorithms/edge_tile.py" line="142" />
       <source>The input layer could not be loaded.</source>
       <translation>La couche en entrée n'a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="142" />
+      <location filename="../algorithms/edge_tile.py" line="144" />
       <source>its source cannot be read</source>
       <translation>sa source est illisible</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="150" />
+      <location filename="../algorithms/edge_tile.py" line="152" />
       <source>The layer has no CRS: choose an output CRS.</source>
       <translation>La couche n'a pas de SCR : choisissez un SCR de sortie.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="156" />
+      <location filename="../algorithms/edge_tile.py" line="158" />
       <source>The remote backend needs a WPS URL.</source>
       <translation>Le calcul distant nécessite une URL de WPS.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="169" />
+      <location filename="../algorithms/edge_tile.py" line="175" />
       <source>Tile: {width} x {height} pixels of {px:.10g} x {py:.10g} {units}, extent {xmin:.10g}, {ymin:.10g}, {xmax:.10g}, {ymax:.10g} in {crs}.</source>
       <translation>Tuile : {width} x {height} pixels de {px:.10g} x {py:.10g} {units}, emprise {xmin:.10g}, {ymin:.10g}, {xmax:.10g}, {ymax:.10g} en {crs}.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="191" />
+      <location filename="../algorithms/edge_tile.py" line="197" />
       <source>Give a tile centre or a tile extent (exactly one of CENTER and EXTENT).</source>
       <translation>Indiquez un centre ou une emprise de tuile (exactement l'un de CENTER et EXTENT).</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="192" />
+      <location filename="../algorithms/edge_tile.py" line="198" />
       <source>Give either a tile centre or a tile extent, not both.</source>
       <translation>Indiquez soit un centre, soit une emprise de tuile, pas les deux.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="199" />
+      <location filename="../algorithms/edge_tile.py" line="205" />
       <source>The pixel size must be greater than 0.</source>
       <translation>La taille de pixel doit être supérieure à 0.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="129" />
+      <location filename="../algorithms/edge_tile.py" line="131" />
       <source>In-process (this QGIS)</source>
       <translation>Local (dans ce QGIS)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="129" />
+      <location filename="../algorithms/edge_tile.py" line="131" />
       <source>Remote WPS server</source>
       <translation>Serveur WPS distant</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="143" />
+      <location filename="../algorithms/edge_tile.py" line="145" />
       <source>The input layer is not valid: {error} (provider {provider}, source {source})</source>
       <translation>La couche en entrée n'est pas valide : {error} (fournisseur {provider}, source {source})</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="214" />
+      <location filename="../algorithms/edge_tile.py" line="162" />
+      <source>The output is a GeoTIFF: give a file name ending in .tif, not {path}</source>
+      <translation>La sortie est un GeoTIFF : donnez un nom de fichier se terminant par .tif, et non {path}</translation>
+    </message>
+    <message>
+      <location filename="../algorithms/edge_tile.py" line="220" />
       <source>The tile would be {width} x {height} pixels; at most {maximum} in each direction. Use a larger pixel size or a smaller extent.</source>
       <translation>La tuile ferait {width} x {height} pixels ; au plus {maximum} dans chaque direction. Prenez une taille de pixel plus grande ou une emprise plus petite.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="212" />
+      <location filename="../algorithms/edge_tile.py" line="218" />
       <source>Invalid tile: {error}</source>
       <translation>Tuile invalide : {error}</translation>
     </message>

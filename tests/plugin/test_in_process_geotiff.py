@@ -190,13 +190,15 @@ def test_cancel_stops_and_leaves_no_file(edge_tile_id, gray, tmp_path):
      "not both"),
     ({"EXTENT": "500000,500100,3999800,3999900 [EPSG:32631]", "PIXEL_SIZE": 0.01}, "at most 4096"),
     ({"CENTER": "500100,3999900 [EPSG:32631]", "CRS": "EPSG:4326", "BACKEND": 1}, "needs a WMS layer"),
+    ({"CENTER": "500100,3999900 [EPSG:32631]", "OUTPUT": "edges.png"}, "ending in .tif"),
 ])
 def test_errors_name_the_problem(edge_tile_id, gray, tmp_path, params, message):
     layer, _ = gray
-    error = run_expecting_error(edge_tile_id, {"INPUT": layer,
-                                               "OUTPUT": str(tmp_path / "out.tif"), **params})
+    params = {"INPUT": layer, "OUTPUT": "out.tif", **params}
+    params["OUTPUT"] = str(tmp_path / params["OUTPUT"])
+    error = run_expecting_error(edge_tile_id, params)
     assert message in error
-    assert not (tmp_path / "out.tif").exists()
+    assert os.listdir(tmp_path) == ["gray.tif"]
 
 
 def test_layer_crs_is_the_default_output_crs(edge_tile_id, gray, tmp_path):
