@@ -65,6 +65,19 @@ g / (gain sqrt 2) for magnitudes, gain 4 for Sobel and 3 for Prewitt; as a refer
 .pgw and a .png.aux.xml with the CRS sit beside it)."""
 
 
+class ImageOutput(ComplexOutput):
+    """PyWPS renders an execute document even for a raw response, which it never sends, and
+    base64-encodes the whole output into it. A raw output leaves its data out of that document."""
+
+    raw = False
+
+    def _json_data(self, data):
+        if self.raw:
+            data["type"] = "complex"
+            return data
+        return super()._json_data(data)
+
+
 class GetRasterProcess(Process):
     """Edge tile of a WMS layer, around a point or over a bounding box."""
 
@@ -103,7 +116,7 @@ class GetRasterProcess(Process):
                              abstract="Exact extent of the tile, in any EPSG CRS, x (easting) first."),
         ]
         outputs = [
-            ComplexOutput("image", "Edge tile", as_reference=True, supported_formats=[PNG, GEOTIFF],
+            ImageOutput("image", "Edge tile", as_reference=True, supported_formats=[PNG, GEOTIFF],
                           abstract="PNG display rendering (default) or float32 GeoTIFF."),
         ]
         super().__init__(
@@ -193,6 +206,7 @@ class GetRasterProcess(Process):
             with open(path, "rb") as stream:
                 output.data = stream.read()
             output.as_reference = False
+            output.raw = True
         else:
             output.file = path
         return response
