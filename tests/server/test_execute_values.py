@@ -15,7 +15,7 @@ from PIL import Image
 from rasterio.crs import CRS
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
-from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_3857, LAYER_4326, RASTERS, lonlat_to_3857
+from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, lonlat_to_3857
 
 from qgis_plugin.core.filters import METHODS
 from qgis_plugin.core.georef import Extent, TileGrid
@@ -190,3 +190,18 @@ def test_geotiff_opens_with_rasterio_from_a_file(client, tmp_path):
     path.write_bytes(execute(client, {"wms": LAYER_4326, "lat": CENTER_LAT, "lon": CENTER_LON}).data)
     with rasterio.open(path) as dataset:
         assert bounds(dataset.profile) == dataclasses.astuple(tutorial_grid().extent)
+
+
+def test_transparent_wms_pixels_are_nodata(client, wms_server):
+    """Countries over a transparent sea (Portugal's coast): sea pixels are NaN, also in the PNG's alpha."""
+    extent = Extent(-12.0, 37.0, -6.0, 42.0)
+    base = {"wms": LAYER_WORLD, "width": 300, "height": 250, "bbox": "-12,37,-6,42,EPSG:4326"}
+    array, profile = read_geotiff(execute(client, base).data)
+    grid = TileGrid(extent, 300, 250)
+    assert_georeferenced(profile, grid, 4326)
+    expected, _ = engine_result(wms_server.url, LAYER_WORLD, grid, "EPSG:4326", "sobel_x")
+    np.testing.assert_array_equal(array, expected)
+    sea = np.isnan(array)
+    assert sea.any() and (~sea).any()
+    image = np.asarray(Image.open(io.BytesIO(execute(client, base, "image/png").data)))
+    np.testing.assert_array_equal(image[..., 1] == 0, sea)
