@@ -203,7 +203,8 @@ def _profile(function, repeats, path):
     for _ in range(repeats):
         function()
     profiler.stop()
-    Path(path).write_text(profiler.output_text(unicode=False, color=False))
+    Path(path).write_text(profiler.output_text(unicode=False, color=False, time="percent_of_total",
+                                               processor_options={"filter_threshold": 0.02}))
 
 
 if __name__ == "__main__":

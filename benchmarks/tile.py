@@ -13,8 +13,10 @@ sandbox WMS's centre point, ``sobel_x``, from the pattern layer. Paths measured:
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -23,7 +25,6 @@ from pathlib import Path
 import requests
 
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
-from sandbox.wps import write_config
 
 from .stages import StageClock, median_stages
 from .tutorial_baseline import BBOX_SIZE_DEG, tutorial_tile
@@ -32,7 +33,7 @@ TILE = 512
 PIXEL_SIZE = BBOX_SIZE_DEG / TILE
 LAYER = LAYER_4326
 METHOD = "sobel_x"
-REPEATS = 25
+REPEATS = 40
 WARMUP = 3
 TARGET_OVERHEAD_MS = 10.0
 PNG = "image/png"
@@ -142,8 +143,8 @@ def wps_in_process(servers, mime_type, profile=False) -> dict:
     from wps_server.app import EdgeService, create_app
     from wps_server.processes import wps_get_raster
 
-    config = write_config(servers.folder / "wps-in-process", servers.wps.port, servers.wms.url)
-    client = Client(create_app([config]))
+    # The gunicorn server's own configuration, so that both use the same job database file.
+    client = Client(create_app([servers.wps.workdir / "pywps.cfg"]))
     service_module = sys.modules["pywps.app.Service"]
     database = [(pywps.dblog, name, "pywps_db") for name in ("get_process_counts", "update_pid")]
     database += [(service_module, "log_request", "pywps_db"), (service_module, "store_status", "pywps_db"),
@@ -203,6 +204,43 @@ def http_with_wms_wait(url, body, mime_type, getmap_url, getmap_params) -> dict:
     return {"median": median_stages(runs)}
 
 
+def wms_variants(servers) -> list:
+    """(name, median ms, PIL mode, bytes, decode ms) of GetMap variants, sent in turn."""
+    from PIL import Image
+
+    from qgis_plugin.core.wms import decode_image
+
+    ours = halo_getmap_params(CENTER_LAT, CENTER_LON)
+    variants = {
+        "ours: 514 x 514, TRANSPARENT=TRUE (1.1.1)": ours,
+        "ours without transparency: 514 x 514, TRANSPARENT=FALSE": {**ours, "TRANSPARENT": "FALSE"},
+        "tutorial's: 512 x 512, no TRANSPARENT": tutorial_getmap_params(CENTER_LAT, CENTER_LON),
+    }
+    times = {name: [] for name in variants}
+    bodies = {}
+    with requests.Session() as session:
+        for index in range(WARMUP + REPEATS):
+            for name, params in variants.items():
+                start = time.perf_counter()
+                response = session.get(servers.wms.url, params=params, timeout=60)
+                elapsed = time.perf_counter() - start
+                check_image(response, PNG)
+                bodies[name] = response.content
+                if index >= WARMUP:
+                    times[name].append(elapsed * 1e3)
+    rows = []
+    for name, body in bodies.items():
+        decode = min(_timed_ms(lambda b=body: decode_image(b)) for _ in range(10))
+        rows.append((name, statistics.median(times[name]), Image.open(io.BytesIO(body)).mode, len(body), decode))
+    return rows
+
+
+def _timed_ms(function):
+    start = time.perf_counter()
+    function()
+    return (time.perf_counter() - start) * 1e3
+
+
 def tutorial_in_process(servers) -> dict:
     """Stage medians of the tutorial's handler called directly."""
     clock = StageClock()
@@ -250,6 +288,7 @@ def run(servers):
                                   servers.wms.url, halo_params)
     http_tiff = http_with_wms_wait(servers.wps.url, execute_request(CENTER_LAT, CENTER_LON, GEOTIFF), GEOTIFF,
                                    servers.wms.url, halo_params)
+    variants = wms_variants(servers)
     print("  tile: tutorial ...", file=sys.stderr)
     tutorial = tutorial_in_process(servers)
     tutorial_http = http_with_wms_wait(servers.tutorial.url, execute_request(CENTER_LAT, CENTER_LON, PNG), PNG,
@@ -326,6 +365,21 @@ def run(servers):
         "Its output is an 8-bit clipped image (negative gradients lost), without halo or georeferencing.",
         "",
     ]
+    pywps_ms = w.get("pywps_db", 0.0) + w.get("process_copy", 0.0)
+    lines += [
+        f"Headroom: of our WPS's in-process overhead ({w['overhead']:.1f} ms, raw PNG), PyWPS's job database and "
+        f"process copy take {pywps_ms:.1f} ms; without them it would be {w['overhead'] - pywps_ms:.1f} ms. "
+        f"The plugin's GeoTIFF write is {q['write']:.1f} ms of its {q['overhead']:.1f} ms (see the creation "
+        "options below).", "",
+        "### What the WMS request itself costs", "",
+        "The WMS wait is not our overhead, but our GetMap differs from the tutorial's: two more pixels each "
+        "way (the halo) and `TRANSPARENT=TRUE`, which makes QGIS Server render and encode RGBA (transparent "
+        f"pixels become nodata). Medians of {REPEATS} GetMap requests of each kind, sent in turn; decode = "
+        "`decode_image`, best of 10:", "",
+        "| GetMap | ms | PNG mode | bytes | decode ms |", "| --- | ---: | --- | ---: | ---: |",
+        *[f"| {name} | {ms:.1f} | {mode} | {size} | {decode:.1f} |" for name, ms, mode, size, decode in variants],
+        "",
+    ]
     lines += _profile_lines("Profile: our WPS app in process, raw PNG (pyinstrument)", wsgi_png["profile"])
     if qgis_profile.is_file():
         lines += _profile_lines("Profile: QGIS algorithm, in process (pyinstrument)", qgis_profile.read_text())
@@ -335,14 +389,22 @@ def run(servers):
 
 
 def targets(headline):
-    """(target, measured, met?) rows for the per-tile overhead."""
+    """(target, measured, met?, why not) rows for the per-tile overhead."""
+    q, w = headline["qgis"], headline["wsgi_png"]
+    why_qgis = (f"GeoTIFF write (DEFLATE) {q['write']:.1f} ms, QGIS provider decode {q['decode']:.1f} ms (ARGB "
+                f"unpack {q['unpack']:.1f} ms of it), filter {q['filter']:.1f} ms, processing.run "
+                f"{q['other']:.1f} ms")
+    why_wps = (f"PyWPS job database {w.get('pywps_db', 0):.1f} ms, other PyWPS request handling "
+               f"{w['other'] + w.get('process_copy', 0):.1f} ms, PNG encode and write {w['encode']:.1f} ms, "
+               f"decode {w['decode']:.1f} ms, filter {w['filter']:.1f} ms (in process)")
     rows = []
-    for label, key in (("in process in QGIS", "overhead_qgis"),
-                       ("through the WPS server (gunicorn, sync, raw PNG)", "overhead_wps_png")):
+    for label, key, why in (("in process in QGIS", "overhead_qgis", why_qgis),
+                            ("through the WPS server (gunicorn, sync, raw PNG)", "overhead_wps_png", why_wps)):
         value = headline[key]
         reference = headline["overhead_tutorial" if key == "overhead_qgis" else "overhead_tutorial_http"]
+        met = value <= TARGET_OVERHEAD_MS
         rows.append((f"512² tile overhead (total - WMS wait) ≤ {TARGET_OVERHEAD_MS:g} ms, {label}",
-                     f"{value:.1f} ms (tutorial's: {reference:.1f} ms)", value <= TARGET_OVERHEAD_MS))
+                     f"{value:.1f} ms (tutorial's: {reference:.1f} ms)", met, "" if met else why))
     return rows
 
 
@@ -365,7 +427,10 @@ def _shorten_url(url):
 
 
 def _profile_lines(title, text):
-    body = [line for line in text.splitlines() if line.strip() and not line.startswith((" _", "/_", "/ "))]
+    """The profile's call tree, without pyinstrument's banner."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Profile at")), 0)
+    body = [line for line in lines[start + 1:] if line.strip()]
     return [f"<details><summary>{title}</summary>", "", "```", *body, "```", "", "</details>", ""]
 
 
