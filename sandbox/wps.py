@@ -16,23 +16,28 @@ from .wms import free_port
 STARTUP_TIMEOUT = 60.0
 
 
-def write_config(directory: Path, port: int, wms_url: str, allowed_urls=(), extra: str = "") -> Path:
-    """A pywps.cfg for a server on ``port`` whose files all live in ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    allowed = " ".join(dict.fromkeys([wms_url, *allowed_urls]))
-    config = directory / "pywps.cfg"
+def write_config(folder: Path, wms_url: str, *, port: int = 5999, allowed_urls=(), wms_extra: str = "",
+                 server_extra: str = "") -> Path:
+    """A pywps.cfg for a server on ``port`` whose relative paths all live in ``folder``.
+
+    ``allowed_urls`` empty means the server's default: only ``wms_url``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "pywps.cfg"
     config.write_text(
         "[server]\n"
         f"url = http://127.0.0.1:{port}/wps\n"
         f"outputurl = http://127.0.0.1:{port}/outputs/\n"
         "outputpath = outputs\n"
         "workdir = workdir\n"
+        f"{server_extra}"
         "\n[logging]\n"
+        "level = WARNING\n"
         "database = sqlite:///var/pywps-logs.sqlite\n"
         "\n[wms]\n"
         f"url = {wms_url}\n"
-        f"allowed_urls = {allowed}\n"
-        f"{extra}"
+        f"allowed_urls = {' '.join(allowed_urls)}\n"
+        f"{wms_extra}"
     )
     return config
 
@@ -40,17 +45,18 @@ def write_config(directory: Path, port: int, wms_url: str, allowed_urls=(), extr
 class WpsServer:
     """``gunicorn wps_server.app:application`` with ``PYWPS_CFG`` = a config in ``workdir``.
 
+    gunicorn runs in ``workdir`` (not the repository), which also proves that no
+    path depends on the current directory. ``config_options`` go to :func:`write_config`.
     ``url`` is the WPS endpoint. A context manager; ``stop()`` is idempotent.
     """
 
-    def __init__(self, workdir: Path, wms_url: str, *, workers: int = 2, allowed_urls=(), extra_config: str = "",
-                 python: str = sys.executable):
+    def __init__(self, workdir: Path, wms_url: str, *, workers: int = 2, python: str = sys.executable,
+                 **config_options):
         self.workdir = Path(workdir)
         self.wms_url = wms_url
         self.workers = workers
-        self.allowed_urls = allowed_urls
-        self.extra_config = extra_config
         self.python = python
+        self.config_options = config_options
         self.log_file = self.workdir / "gunicorn.log"
         self.process = None
         self.port = None
@@ -62,13 +68,13 @@ class WpsServer:
     def start(self, attempts: int = 3):
         for _ in range(attempts):
             self.port = free_port()
-            config = write_config(self.workdir, self.port, self.wms_url, self.allowed_urls, self.extra_config)
-            env = {"PYWPS_CFG": str(config), "PATH": "/usr/bin:/bin"}
+            config = write_config(self.workdir, self.wms_url, port=self.port, **self.config_options)
+            env = {**os.environ, "PYWPS_CFG": str(config)}
             with open(self.log_file, "ab") as log:
                 self.process = subprocess.Popen(
                     [self.python, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                      "--workers", str(self.workers), "--timeout", "120", "wps_server.app:application"],
-                    env=env, cwd=Path(__file__).resolve().parents[1], stdin=subprocess.DEVNULL,
+                    env=env, cwd=self.workdir, stdin=subprocess.DEVNULL,
                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             if self._wait_ready():
                 return self

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from pywps.tests import client_for
 
+from sandbox.wps import WpsServer, write_config
 from wps_server.app import create_app
-
-from .helpers import Gunicorn, write_config
 
 
 @pytest.fixture
@@ -36,8 +35,7 @@ def client(app):
 @pytest.fixture(scope="module")
 def gunicorn_server(wms_server, tmp_path_factory):
     """Our server under a real gunicorn (2 workers), its WMS the QGIS Server fixture."""
-    server = Gunicorn(tmp_path_factory.mktemp("gunicorn") / "server", wms_server.url)
-    server.start()
+    server = WpsServer(tmp_path_factory.mktemp("gunicorn") / "server", wms_server.url).start()
     try:
         yield server
     finally:

@@ -5,46 +5,18 @@ from __future__ import annotations
 
 import http.server
 import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from pywps import configuration
-from support.wms_server import CENTER_LAT, CENTER_LON, free_port
+from support.wms_server import CENTER_LAT, CENTER_LON
 
 from qgis_plugin.core.filters import edge_filter
 from qgis_plugin.core.georef import Extent, TileGrid
 from qgis_plugin.core.wms import WmsClient
 
 STARTUP_TIMEOUT = 60.0
-
-
-def write_config(folder: Path, wms_url: str, *, port: int = 5999, allowed_urls=(), wms_extra: str = "",
-                 server_extra: str = "") -> Path:
-    """A pywps.cfg whose relative paths all live in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "pywps.cfg"
-    config.write_text(
-        "[server]\n"
-        f"url = http://127.0.0.1:{port}/wps\n"
-        f"outputurl = http://127.0.0.1:{port}/outputs/\n"
-        "outputpath = outputs\n"
-        "workdir = workdir\n"
-        f"{server_extra}"
-        "\n[logging]\n"
-        "level = WARNING\n"
-        "database = sqlite:///var/pywps-logs.sqlite\n"
-        "\n[wms]\n"
-        f"url = {wms_url}\n"
-        f"allowed_urls = {' '.join(allowed_urls)}\n"
-        f"{wms_extra}"
-    )
-    return config
 
 
 def engine_result(wms_url, layer, grid, crs, method, **get_map_options):
@@ -67,61 +39,6 @@ def leftover_files() -> list:
     found += [os.path.join(folder, name) for folder, _, names in os.walk(outputs) for name in names
               if not (folder == outputs and name.endswith(".xml"))]
     return found
-
-
-class Gunicorn:
-    """``python -m gunicorn wps_server.app:application`` on 127.0.0.1, PYWPS_CFG in ``folder``."""
-
-    def __init__(self, folder: Path, wms_url: str, **config_options):
-        self.folder = Path(folder)
-        self.wms_url = wms_url
-        self.config_options = config_options
-        self.log_file = self.folder / "gunicorn.log"
-        self.process = None
-        self.port = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/wps"
-
-    def start(self, attempts: int = 3):
-        for _ in range(attempts):
-            self.port = free_port()
-            config = write_config(self.folder, self.wms_url, port=self.port, **self.config_options)
-            env = {**os.environ, "PYWPS_CFG": str(config)}
-            with open(self.log_file, "ab") as log:
-                self.process = subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
-                     "--timeout", "60", "wps_server.app:application"],
-                    cwd=self.folder.parent, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True)
-            if self._wait_ready():
-                return self
-            self.stop()
-        raise RuntimeError(f"gunicorn did not start:\n{self.log_file.read_text(errors='replace')[-4000:]}")
-
-    def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with urllib.request.urlopen(self.url + "?service=WPS&request=GetCapabilities", timeout=5) as answer:
-                    if b"Capabilities" in answer.read():
-                        return True
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.1)
-        return False
-
-    def stop(self):
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.process = None
 
 
 class CannedHttpServer:

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from pywps import configuration
 
+from sandbox.wps import write_config
 from wps_server import app as wps_app
 from wps_server.app import create_app
 from wps_server.wms_settings import ConfigError, WmsSettings
-
-from .helpers import write_config
 
 WMS = "http://127.0.0.1:9/ows/"
 REPOSITORY_CONFIG = Path(__file__).resolve().parents[2] / "pywps.cfg"

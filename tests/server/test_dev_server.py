@@ -13,7 +13,7 @@ import urllib.request
 from lxml import etree
 from support.wms_server import free_port
 
-from .helpers import STARTUP_TIMEOUT, write_config
+from sandbox.wps import STARTUP_TIMEOUT, write_config
 
 
 def test_dev_server_answers_on_the_given_port_and_advertises_it(tmp_path, closed_url):

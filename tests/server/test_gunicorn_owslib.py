@@ -23,7 +23,7 @@ from qgis_plugin.core.render import display_bytes
 
 from .helpers import engine_result, tutorial_grid
 
-TUTORIAL_XML = Path(__file__).with_name("data") / "tutorial_execute.xml"
+TUTORIAL_XML = Path(__file__).resolve().parents[2] / "demo" / "tutorial_execute.xml"  # the seed's, byte for byte
 GEOTIFF = "image/tiff; subtype=geotiff"
 DEADLINE = 60.0
 
