@@ -12,6 +12,7 @@ import processing
 from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
 from processing.tools.dataobjects import createContext
 from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
+from qgis.PyQt import sip
 
 from .conftest import read_geotiff, write_geotiff
 
@@ -39,7 +40,11 @@ def test_batch_dialog_runs_every_row(edge_tile_id, add_layer, tmp_path):
         outputs.append(tmp_path / f"batch_{row}.tif")
         panel.tblParameters.cellWidget(row + 1, panel.parameter_to_column["OUTPUT"]).setValue(str(outputs[row]))
 
-    dialog.runAlgorithm()
+    try:
+        dialog.runAlgorithm()
+    finally:
+        # Delete the dialog while QGIS runs: left to the interpreter's exit, its point widget crashes.
+        sip.delete(dialog)
 
     for row, values in enumerate(ROWS):
         single = tmp_path / f"single_{row}.tif"
