@@ -1,7 +1,7 @@
 """Shared fixtures: a real QGIS Server (session) and loopback endpoints that fail.
 
-The fixtures are implemented in tests/support; this file puts tests/ on
-``sys.path`` so every test can ``from support.wms_server import ...``.
+The fixtures are implemented in ``sandbox`` and tests/support; this file puts
+tests/ (for ``support``) and the repository root (for ``sandbox``) on ``sys.path``.
 """
 
 import importlib

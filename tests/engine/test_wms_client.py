@@ -1,7 +1,7 @@
 """The WMS client against a real QGIS Server (``qgis_mapserver``) and real loopback sockets.
 
 The served rasters hold a pattern whose every value tells which source pixel
-it comes from (see support.wms_server), so comparing a GetMap answer with the
+it comes from (see sandbox.wms), so comparing a GetMap answer with the
 stored values under the grid's pixel centres checks the whole georeferencing
 chain: extent, size, BBOX axis order and the geotransform.
 """
@@ -13,18 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 from PIL import Image
-from support.wms_server import (
-    LAYER_3857,
-    LAYER_4326,
-    LAYER_WORLD,
-    MAX_IMAGE_SIZE,
-    RASTERS,
-    QgisServer,
-    expected_pixels,
-    lonlat_to_3857,
-    pixel_centres,
-    source_value,
-)
 
 from qgis_plugin.core.georef import Extent, TileGrid, grid_from_center
 from qgis_plugin.core.wms import (
@@ -38,6 +26,18 @@ from qgis_plugin.core.wms import (
     WmsWrongSize,
     decode_image,
     getmap_params,
+)
+from sandbox.wms import (
+    LAYER_3857,
+    LAYER_4326,
+    LAYER_WORLD,
+    MAX_IMAGE_SIZE,
+    RASTERS,
+    QgisServer,
+    expected_pixels,
+    lonlat_to_3857,
+    pixel_centres,
+    source_value,
 )
 
 VERSIONS = ["1.1.1", "1.3.0"]

@@ -28,7 +28,8 @@ from qgis.core import (
     QgsSettings,
 )
 from qgis.PyQt.QtCore import QCoreApplication
-from support.wms_server import LAYER_3857
+
+from sandbox.wms import LAYER_3857
 
 TIMEOUT_KEY = "qgis/networkAndProxy/networkTimeout"
 

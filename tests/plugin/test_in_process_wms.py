@@ -14,11 +14,11 @@ import processing
 import pytest
 from osgeo import osr
 from qgis.core import QgsProcessingException
-from support.wms_server import LAYER_3857, LAYER_4326, RASTERS, expected_pixels
 
 from qgis_plugin.core.filters import METHODS, edge_filter
 from qgis_plugin.core.georef import Extent, grid_from_extent
 from qgis_plugin.core.wms import WmsClient
+from sandbox.wms import LAYER_3857, LAYER_4326, RASTERS, expected_pixels
 
 from .conftest import RecordingFeedback, read_geotiff, run_expecting_error, wms_layer
 

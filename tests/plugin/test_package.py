@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import QGIS_PYTHON, REPO, QgisProfile, build_plugin_zip
+from sandbox.qgis_process import QGIS_PYTHON, QgisProfile, build_plugin_zip
+from sandbox.qgis_process import ROOT as REPO
 
 LOADER = Path(__file__).with_name("load_plugin.py")
 PACKAGED_SUFFIXES = {".py", ".png", ".svg", ".qm", ".ts", ".txt"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import processing
-from support.wms_server import LAYER_4326, RASTERS
+
+from sandbox.wms import LAYER_4326, RASTERS
 
 from .conftest import read_geotiff, write_geotiff
 

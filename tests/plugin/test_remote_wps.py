@@ -13,7 +13,6 @@ import numpy as np
 import processing
 import pytest
 from qgis.core import QgsProcessingException, QgsRasterLayer
-from support.wms_server import LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, free_port
 
 from qgis_plugin.core.filters import METHODS
 from qgis_plugin.wps_client import (
@@ -24,6 +23,7 @@ from qgis_plugin.wps_client import (
     WpsProcessFailed,
     WpsProcessNotFound,
 )
+from sandbox.wms import LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, free_port
 
 from .conftest import RecordingFeedback, read_geotiff, run_expecting_error, wms_layer
 

@@ -10,7 +10,8 @@ import processing
 from processing.gui.AlgorithmDialog import AlgorithmDialog
 from qgis.core import QgsApplication, QgsProcessingOutputLayerDefinition
 from qgis.PyQt.QtCore import QCoreApplication
-from support.wms_server import LAYER_3857, RASTERS
+
+from sandbox.wms import LAYER_3857, RASTERS
 
 from .conftest import read_geotiff, wms_layer
 

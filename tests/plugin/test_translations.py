@@ -7,7 +7,8 @@ import string
 import subprocess
 import xml.etree.ElementTree as ElementTree
 
-from .conftest import QGIS_PYTHON, REPO
+from sandbox.qgis_process import QGIS_PYTHON
+from sandbox.qgis_process import ROOT as REPO
 
 TS_FILE = REPO / "qgis_plugin" / "i18n" / "wmsedge_fr.ts"
 

@@ -10,11 +10,11 @@ import urllib.error
 import urllib.request
 
 from pywps import configuration
-from support.wms_server import CENTER_LAT, CENTER_LON
 
 from qgis_plugin.core.filters import edge_filter
 from qgis_plugin.core.georef import Extent, TileGrid
 from qgis_plugin.core.wms import WmsClient
+from sandbox.wms import CENTER_LAT, CENTER_LON
 
 STARTUP_TIMEOUT = 60.0
 

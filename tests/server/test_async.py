@@ -12,7 +12,8 @@ from lxml import etree
 from PIL import Image
 from pywps import dblog
 from pywps.tests import assert_response_accepted, client_for
-from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_4326
+
+from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
 
 from .helpers import GatedProxy, leftover_files
 

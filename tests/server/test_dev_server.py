@@ -11,8 +11,8 @@ import urllib.error
 import urllib.request
 
 from lxml import etree
-from support.wms_server import free_port
 
+from sandbox.wms import free_port
 from sandbox.wps import STARTUP_TIMEOUT, write_config
 
 

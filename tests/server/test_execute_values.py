@@ -15,11 +15,11 @@ from PIL import Image
 from rasterio.crs import CRS
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
-from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, lonlat_to_3857
 
 from qgis_plugin.core.filters import METHODS
 from qgis_plugin.core.georef import Extent, TileGrid
 from qgis_plugin.core.render import display_bytes
+from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, lonlat_to_3857
 
 from .helpers import engine_result, tutorial_grid
 

@@ -16,10 +16,10 @@ from owslib.wps import ASYNC, SYNC, WebProcessingService
 from PIL import Image
 from rasterio.crs import CRS
 from rasterio.io import MemoryFile
-from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_4326
 
 from qgis_plugin.core.filters import METHODS
 from qgis_plugin.core.render import display_bytes
+from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
 
 from .helpers import engine_result, tutorial_grid
 

@@ -17,7 +17,8 @@ from pywps import configuration
 from pywps.tests import assert_response_success
 from rasterio.crs import CRS
 from rasterio.io import MemoryFile
-from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_4326
+
+from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
 
 from .helpers import leftover_files
 

@@ -9,7 +9,8 @@ import pytest
 from lxml import etree
 from PIL import Image
 from pywps.tests import client_for
-from support.wms_server import CENTER_LAT, CENTER_LON, LAYER_4326
+
+from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
 
 from .helpers import CannedHttpServer, leftover_files
 
