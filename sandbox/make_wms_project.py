@@ -9,9 +9,9 @@ The layout and the pattern come from ``wms_server.py`` next to this file.
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wms import LAYER_WORLD, MAX_IMAGE_SIZE, RASTERS, WMS_CRS_LIST, WORLD_GPKG  # noqa: E402
+from sandbox.wms import LAYER_WORLD, MAX_IMAGE_SIZE, RASTERS, WMS_CRS_LIST, WORLD_GPKG  # noqa: E402
 
 
 def write_geotiff(raster, path):

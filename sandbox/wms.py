@@ -20,21 +20,17 @@ in a ``/usr/bin/python3`` subprocess, which imports this module for the layout.
 
 from __future__ import annotations
 
-import ctypes
 import math
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .process import LoopbackServer
 
 CENTER_LON, CENTER_LAT = -73.4935, 45.554  # the tutorial's point (Montreal), rounded
 LAYER_4326 = "pattern_4326"
@@ -169,13 +165,6 @@ def near_source_edge(layer: str, grid, tolerance: float = 1e-6) -> np.ndarray:
     return (np.abs(col - np.round(col)) < tolerance) | (np.abs(row - np.round(row)) < tolerance)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _isolated_env(home: Path) -> dict:
     """Environment for QGIS processes: headless, own HOME, profile and runtime dir."""
     for sub in ("profile", "runtime"):
@@ -193,12 +182,6 @@ def _isolated_env(home: Path) -> dict:
     return env
 
 
-def _die_with_parent():
-    """Linux: the server gets SIGTERM if the test process dies without stopping it."""
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 def build_project(directory: Path) -> Path:
     """Write the GeoTIFFs and ``wms.qgs`` into ``directory`` (via PyQGIS in a subprocess)."""
     directory = Path(directory)
@@ -213,78 +196,34 @@ def build_project(directory: Path) -> Path:
     return project
 
 
-class QgisServer:
-    """``qgis_mapserver`` serving one project on 127.0.0.1; a context manager.
+class QgisServer(LoopbackServer):
+    """``qgis_mapserver`` serving one project on 127.0.0.1.
 
     HOME, QGIS profile and the server log live in ``workdir``. ``url`` is the
     WMS endpoint (``http://127.0.0.1:PORT/ows/``).
     """
 
+    ready_query = "?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities"
+    ready_marker = b"WMS_Capabilities"
+
     def __init__(self, project_file: Path, workdir: Path):
+        super().__init__(workdir, "qgis_mapserver.log")
         self.project_file = Path(project_file)
-        self.workdir = Path(workdir)
-        self.log_file = self.workdir / "qgis_mapserver.log"
-        self.process = None
-        self.port = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/ows/"
 
-    def start(self, attempts: int = 3):
-        """Start on a free port and wait until GetCapabilities answers."""
+    def command(self, port):
         if shutil.which(QGIS_MAPSERVER) is None:
             raise RuntimeError(f"{QGIS_MAPSERVER} is missing: install the Debian package qgis-server")
+        return [QGIS_MAPSERVER, f"127.0.0.1:{port}"]
+
+    def environment(self, port):
         env = _isolated_env(self.workdir / "home")
         env.update({"QGIS_PROJECT_FILE": str(self.project_file), "QGIS_SERVER_LOG_STDERR": "1",
                     "QGIS_SERVER_LOG_LEVEL": "0"})
-        for _ in range(attempts):
-            self.port = free_port()
-            with open(self.log_file, "ab") as log:
-                self.process = subprocess.Popen([QGIS_MAPSERVER, f"127.0.0.1:{self.port}"], env=env,
-                                                cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                                stdout=log, stderr=subprocess.STDOUT,
-                                                preexec_fn=_die_with_parent)
-            if self._wait_ready():
-                return self
-            self.stop()  # most likely lost the port to someone else: try another one
-        raise RuntimeError(f"qgis_mapserver did not start; its log ({self.log_file}):\n{self.log_tail()}")
-
-    def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        capabilities = self.url + "?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(capabilities, timeout=5) as response:
-                    if b"WMS_Capabilities" in response.read():
-                        return True
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        return False
-
-    def stop(self):
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log_file.read_text(errors="replace")[-chars:] if self.log_file.exists() else ""
-
-    def __enter__(self):
-        return self if self.process is not None else self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        return env
 
 
 def start_wms_server(directory: Path) -> QgisServer:

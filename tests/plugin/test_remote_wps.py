@@ -23,7 +23,8 @@ from qgis_plugin.wps_client import (
     WpsProcessFailed,
     WpsProcessNotFound,
 )
-from sandbox.wms import LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, free_port
+from sandbox.process import free_port
+from sandbox.wms import LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS
 
 from .conftest import RecordingFeedback, read_geotiff, run_expecting_error, wms_layer
 

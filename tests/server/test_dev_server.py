@@ -12,8 +12,8 @@ import urllib.request
 
 from lxml import etree
 
-from sandbox.wms import free_port
-from sandbox.wps import STARTUP_TIMEOUT, write_config
+from sandbox.process import STARTUP_TIMEOUT, free_port
+from sandbox.wps import write_config
 
 
 def test_dev_server_answers_on_the_given_port_and_advertises_it(tmp_path, closed_url):
