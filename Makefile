@@ -48,7 +48,8 @@ test-server-pip: install ## Install the server with pip alone in a clean venv (n
 	rm -rf $(SERVER_VENV)
 	/usr/bin/python3 -m venv $(SERVER_VENV)
 	$(SERVER_VENV)/bin/python -m pip install -q --disable-pip-version-check ".[server,test]"
-	cd tests && ../$(SERVER_VENV)/bin/python -m pytest -p no:qgis --rootdir=.. -c ../pyproject.toml engine server
+	cd tests && ../$(SERVER_VENV)/bin/python -m pytest -p no:qgis -W ignore::pytest.PytestConfigWarning \
+	  --rootdir=.. -c ../pyproject.toml engine server
 
 lint: install ## Run ruff
 	$(PY) -m ruff check .
