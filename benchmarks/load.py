@@ -9,8 +9,11 @@ GetMap our server sends for that tile (514 x 514 with the halo, transparent PNG)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import sqlite3
+import statistics
 import sys
 import threading
 import time
@@ -34,6 +37,7 @@ TARGET_CLIENTS = 4
 TARGET_RATIO = 0.70
 TARGET_RSS_GROWTH_MIB = 10.0
 REQUEST_TIMEOUT = 60.0
+GROWTH_ROWS = (0, 10_000, 100_000)
 
 
 def random_points(seed):
@@ -166,6 +170,45 @@ def _cpu(process):
     return times.user + times.system
 
 
+def database_growth(folder) -> list:
+    """(rows, ms) of PyWPS's ``get_process_counts``, which every Execute runs, on a job database
+    holding that many finished requests (one row per request served, never pruned)."""
+    from pywps import configuration, dblog
+
+    previous = {key: str(configuration.get_config_value("logging", key)) for key in ("database", "level")}
+    path = folder / "growth.sqlite"
+    configuration.CONFIG.set("logging", "database", f"sqlite:///{path}")
+    configuration.CONFIG.set("logging", "level", "WARNING")  # no SQL echo
+    results = []
+    try:
+        dblog.get_session().close()  # creates PyWPS's tables
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            for rows in GROWTH_ROWS:
+                have = connection.execute("SELECT count(*) FROM pywps_requests").fetchone()[0]
+                connection.executemany(
+                    "INSERT INTO pywps_requests (uuid, pid, operation, version, time_start, time_end, identifier, "
+                    "message, percent_done, status) VALUES (?, 1, 'execute', '1.0.0', '2026-01-01 00:00:00', "
+                    "'2026-01-01 00:00:01', 'get_raster_process', 'done', 100, 4)",
+                    ((f"row-{index}",) for index in range(have, rows)))
+                connection.commit()
+                times = []
+                for _ in range(15):
+                    start = time.perf_counter()
+                    dblog.get_process_counts()
+                    times.append((time.perf_counter() - start) * 1e3)
+                results.append((rows, statistics.median(times)))
+    finally:
+        for key, value in previous.items():
+            configuration.CONFIG.set("logging", key, value.replace("%", "%%"))
+    return results
+
+
+def served_rows(server) -> int:
+    """Rows in the WPS server's job database (``[logging] database`` of the sandbox config)."""
+    with contextlib.closing(sqlite3.connect(server.workdir / "var" / "pywps-logs.sqlite")) as connection:
+        return connection.execute("SELECT count(*) FROM pywps_requests").fetchone()[0]
+
+
 def more_workers(servers, workers):
     """The WPS with ``workers`` gunicorn workers, under TARGET_CLIENTS clients."""
     with WpsServer(servers.folder / f"wps-{workers}-workers", servers.wms.url, workers=workers) as server:
@@ -202,6 +245,8 @@ def run(servers):
         results.append((clients, ours.summary(), direct.summary()))
     memory_after = worker_memory(servers.wps.process.pid)
     served = sum(ours["requests"] + ours["errors"] for _, ours, _ in results)
+    rows_after = served_rows(servers.wps)
+    growth = database_growth(servers.folder)
     cores = os.cpu_count() or 1
     workers = 2 * cores + 1
     print(f"  load: {TARGET_CLIENTS} clients, {workers} workers ...", file=sys.stderr)
@@ -268,7 +313,17 @@ def run(servers):
     new_workers = sorted(set(memory_after) - set(memory_before))
     if new_workers:
         lines.append(f"\nNew workers after the load: {', '.join(map(str, new_workers))} (a worker died).")
-    lines.append("")
+    base_ms = growth[0][1]
+    lines += [
+        "", "### What does grow: PyWPS's job database", "",
+        "Besides memory, PyWPS writes one row per request served into its job database "
+        f"(`[logging] database`) and never removes it: the server's held {rows_after} rows after this run. "
+        "Every Execute runs `pywps.dblog.get_process_counts`, a query over that whole table (no index on "
+        "`percent_done`). Its time on a scratch database holding that many finished requests (median of 15):", "",
+        "| rows | ms per Execute | added |", "| ---: | ---: | ---: |",
+        *[f"| {rows} | {ms:.1f} | {ms - base_ms:+.1f} |" for rows, ms in growth],
+        "",
+    ]
     headline = {
         "ratio_at_target": at_target[1]["rps"] / at_target[2]["rps"],
         "errors_at_target": at_target[1]["errors"],
