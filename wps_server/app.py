@@ -11,7 +11,9 @@ created last decides the configuration of every application in the process.
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -19,9 +21,10 @@ from configparser import RawConfigParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lxml import etree
 from owslib.crs import Crs
 from pywps import Service, configuration, dblog
-from pywps.exceptions import InvalidParameterValue, MissingParameterValue
+from pywps.exceptions import FileSizeExceeded, InvalidParameterValue, MissingParameterValue, NoApplicableCode
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.utils import send_from_directory
@@ -39,6 +42,12 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "pywps.cfg"
 _PATH_KEYS = (("server", "outputpath"), ("server", "workdir"), ("logging", "file"))
 _DATABASE_KEY = ("logging", "database")
 _SQLITE_PREFIX = "sqlite:///"
+_READ_CHUNK = 64 * 1024
+# Parses a request only to look at its prolog: no entity is expanded, nothing is loaded.
+_PROLOG_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+_DTD_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_LITERAL_DATA = "{http://www.opengis.net/wps/1.0.0}LiteralData"
+_IDENTIFIER = "{http://www.opengis.net/ows/1.1}Identifier"
 
 
 class EdgeService(Service):
@@ -125,9 +134,43 @@ class Application:
         if self.outputs_prefix and path.startswith(self.outputs_prefix):
             return self._output_file(environ, path[len(self.outputs_prefix):])(environ, start_response)
         if self.wps_path == "/" or path.rstrip("/") == self.wps_path:
+            if environ.get("REQUEST_METHOD") == "POST":
+                return self._post(environ, start_response)
             return self.service(environ, start_response)
         return NotFound(f"No such page. The WPS endpoint is {self.wps_path}").get_response(environ)(
             environ, start_response)
+
+    def _post(self, environ, start_response):
+        """Hand PyWPS a POST body it can read safely.
+
+        PyWPS compares the Content-Length with ``maxrequestsize`` and fails with
+        HTTP 500 when there is none (a chunked body): such a body is read here,
+        up to the limit, and an oversize one gets PyWPS's own FileSizeExceeded.
+        XML with a document type declaration is refused: WPS requests have none,
+        and entities (XXE, billion laughs) are best never parsed at all.
+        """
+        limit = _max_request_bytes()
+        declared = _content_length(environ)
+        if declared is not None and declared > limit:
+            return self.service(environ, start_response)  # PyWPS refuses it without reading it
+        if declared is not None:
+            body = _read_body(environ["wsgi.input"], declared)
+        elif environ.get("wsgi.input_terminated") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = _read_body(environ["wsgi.input"], limit + 1)
+        else:
+            body = b""  # no length and no end marker: WSGI says there is no body
+        try:
+            if len(body) > limit:
+                raise FileSizeExceeded("File size for input exceeded. "
+                                       f"Maximum request size allowed: {limit / 1024 / 1024} megabytes")
+            if "json" not in environ.get("CONTENT_TYPE", ""):
+                _check_xml_request(body)
+        except NoApplicableCode as exc:
+            return exc(environ, start_response)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.service(environ, start_response)
 
     def _output_file(self, environ, relative):
         """A file of the output folder; hidden names (files being written) and other folders are 404."""
@@ -239,6 +282,47 @@ def _prepare_database():
             if attempt == 4:
                 raise
             time.sleep(0.1)
+
+
+def _max_request_bytes():
+    """``[server] maxrequestsize`` in bytes, as PyWPS computes it."""
+    size = configuration.get_config_value("server", "maxrequestsize")
+    return int(configuration.get_size_mb(size) * 1024 * 1024)
+
+
+def _content_length(environ):
+    value = environ.get("CONTENT_LENGTH", "")
+    return int(value) if value.isdigit() else None
+
+
+def _read_body(stream, size):
+    """At most ``size`` bytes of ``stream`` (never more: the stream may be the socket itself)."""
+    chunks, read = [], 0
+    while read < size:
+        chunk = stream.read(min(_READ_CHUNK, size - read))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        read += len(chunk)
+    return b"".join(chunks)
+
+
+def _check_xml_request(body):
+    """Refuse a document type declaration (in any encoding lxml reads, or entity markup in a
+    body it cannot read), and an empty ``<LiteralData/>``, which PyWPS would read as 'None'.
+    Malformed XML is left to PyWPS, which reports it."""
+    try:
+        root = etree.fromstring(body, _PROLOG_PARSER)
+    except etree.XMLSyntaxError:
+        root = None
+    docinfo = root.getroottree().docinfo if root is not None else None
+    if (_DTD_MARKUP.search(body) if root is None else docinfo.doctype or docinfo.internalDTD is not None):
+        raise NoApplicableCode("XML with a document type declaration (DOCTYPE or ENTITY) is refused: "
+                               "send the WPS request without one", code=400)
+    for literal in root.iter(_LITERAL_DATA) if root is not None else ():
+        if literal.text is None and len(literal) == 0:
+            identifier = literal.getparent().getparent().findtext(_IDENTIFIER) or ""
+            raise InvalidParameterValue(f"input {identifier[:60]} is empty", identifier[:60])
 
 
 def _owslib_swaps_axes(crs):

@@ -144,12 +144,23 @@ def _grid_from_centre(values, width, height):
     size = _finite(values.get("bbox_size", DEFAULT_BBOX_SIZE), "bbox_size", 0.0, MAX_BBOX_SIZE, low_open=True)
     epsg = _epsg(values.get("crs", DEFAULT_CRS), "crs")
     if epsg == 4326:
-        return grid_from_center(lon, lat, width, height, size / width), epsg
+        return _centred_grid(lon, lat, width, height, size / width, size), epsg
     xs, ys = warp_transform("EPSG:4326", _crs(epsg), [lon - size / 2, lon, lon + size / 2], [lat, lat, lat])
     span = math.hypot(xs[2] - xs[0], ys[2] - ys[0])
     if not all(math.isfinite(v) for v in (*xs, *ys)) or span <= 0:
         raise InvalidParameterValue(f"the point lat={lat:g}, lon={lon:g} has no coordinates in EPSG:{epsg}", "crs")
-    return grid_from_center(xs[1], ys[1], width, height, span / width), epsg
+    return _centred_grid(xs[1], ys[1], width, height, span / width, size), epsg
+
+
+def _centred_grid(cx, cy, width, height, pixel_size, bbox_size):
+    """The grid, or InvalidParameterValue when ``bbox_size`` is too small to make an extent
+    around this centre (its pixels vanish in the coordinates' float precision)."""
+    try:
+        return grid_from_center(cx, cy, width, height, pixel_size)
+    except ValueError:
+        raise InvalidParameterValue(
+            f"bbox_size {bbox_size!r} is too small: a {width} x {height} tile of it has no extent "
+            "at this position", "bbox_size") from None
 
 
 def _grid_from_bbox(bbox, width, height):
