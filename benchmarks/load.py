@@ -276,7 +276,7 @@ def run(servers):
                 lines.append(f"\nFirst {name} error at {clients} clients: `{result['first_error'][0]}`")
     at_target = next(item for item in results if item[0] == TARGET_CLIENTS)
     lines += [
-        "", f"With gunicorn's usual {workers} workers (2 x {cores} cores + 1) instead of {len(memory_before)}, "
+        "", f"With {workers} workers (gunicorn's suggested 2 x {cores} cores + 1) instead of {len(memory_before)}, "
         f"at {TARGET_CLIENTS} clients: {wider['rps']:.1f} req/s, p50 {wider['p50']:.0f} ms, p95 {wider['p95']:.0f} "
         f"ms, {wider['errors']} errors: **{wider['rps'] / at_target[2]['rps']:.0%}** of the WMS throughput above.",
         "", "### Where the CPU goes under load", "",
