@@ -19,10 +19,13 @@ from urllib.parse import urljoin, urlsplit
 import numpy as np
 import requests
 from PIL import Image
+from requests.packages.urllib3.exceptions import HTTPError as TransportError
+from requests.packages.urllib3.exceptions import ReadTimeoutError
 
 from .georef import TileGrid, check_version, wms_bbox
 
 IMAGE_FORMATS = ("image/png", "image/jpeg")
+_PIL_FORMATS = ("PNG", "JPEG")
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 4098 * 4098
@@ -178,18 +181,34 @@ class WmsClient:
             raise WmsTooLarge(f"the WMS response of {declared} bytes exceeds the limit of {self.max_bytes} bytes")
         chunks, size = [], 0
         try:
-            for chunk in response.iter_content(_CHUNK):
+            for chunk in _arrivals(response):
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise WmsTooLarge(f"the WMS response exceeds the limit of {self.max_bytes} bytes")
                 if time.monotonic() > deadline:
                     raise WmsTimeout(f"the WMS at {_redact(url)} did not finish answering within {self.timeout:g} s")
                 chunks.append(chunk)
-        except requests.exceptions.Timeout as exc:
+        except (requests.exceptions.Timeout, ReadTimeoutError) as exc:
             raise WmsTimeout(f"the WMS at {_redact(url)} stopped answering for {self.timeout:g} s") from exc
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, TransportError) as exc:
             raise WmsBadResponse(f"the WMS response from {_redact(url)} was cut off: {_reason(exc)}") from exc
         return b"".join(chunks)
+
+
+def _arrivals(response):
+    """The body, piece by piece as it arrives.
+
+    ``iter_content`` waits for full 64 KiB pieces, so a WMS that trickles a byte
+    now and then (each within the read timeout) would hold it for hours; urllib3 2's
+    ``read1`` returns whatever has arrived, which lets the caller's deadline hold.
+    urllib3 1.x has no ``read1``: there the deadline is checked between pieces.
+    """
+    read1 = getattr(response.raw, "read1", None)
+    if read1 is None:
+        yield from response.iter_content(_CHUNK)
+        return
+    while chunk := read1(_CHUNK, decode_content=True):
+        yield chunk
 
 
 def getmap_params(layer: str, grid: TileGrid, crs: str, *, version: str = "1.1.1",
@@ -223,7 +242,8 @@ def decode_image(body: bytes, width: int | None = None, height: int | None = Non
     header, before the pixels are decoded (no decompression bombs).
     """
     try:
-        image = Image.open(io.BytesIO(body))
+        # Only the formats a WMS is asked for: PIL would otherwise guess among all its decoders.
+        image = Image.open(io.BytesIO(body), formats=_PIL_FORMATS)
     except (OSError, SyntaxError, ValueError) as exc:
         raise WmsBadResponse(f"the WMS answered with something that is not an image ({_sniff(body)})") from exc
     if image.width * image.height > max_pixels:

@@ -76,9 +76,12 @@ class FaultyWms:
         self.close()
 
 
-def png(width: int, height: int, value: int = 128) -> bytes:
+def png(width: int, height: int, value: int = 128, *, noise: bool = False) -> bytes:
+    """A gray PNG, uniform or (``noise``) random, so that it is long enough to cut in its pixel data."""
+    pixels = np.random.default_rng(0).integers(0, 256, (height, width), dtype=np.uint8) if noise else \
+        np.full((height, width), value, np.uint8)
     stream = io.BytesIO()
-    Image.fromarray(np.full((height, width), value, np.uint8)).save(stream, format="PNG")
+    Image.fromarray(pixels).save(stream, format="PNG")
     return stream.getvalue()
 
 
@@ -106,7 +109,7 @@ def trickle(connection, query, stop, *, chunked=False, pause=0.2):
 
     Each byte comes well within any read timeout: only an overall deadline ends it.
     """
-    framing = "Transfer-Encoding: chunked" if chunked else "Content-Length: 100000000"
+    framing = "Transfer-Encoding: chunked" if chunked else "Content-Length: 1000000"  # below the byte cap
     connection.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n{framing}\r\n\r\n".encode())
     byte = b"1\r\nx\r\n" if chunked else b"x"
     while not stop.wait(pause):
