@@ -154,6 +154,7 @@ def measure(arguments) -> dict:
     return {
         "runs": runs,
         "median": median_stages(runs),
+        "missing": clock.missing,
         "best_total": min(run["total"] for run in runs),
         "requests_per_run": requests_per_run,
         "getmap_url": urls[-1] if urls else "",

@@ -17,6 +17,7 @@ class StageClock:
 
     def __init__(self):
         self.seconds = defaultdict(float)
+        self.missing = []
 
     def reset(self):
         self.seconds = defaultdict(float)
@@ -37,11 +38,18 @@ class StageClock:
 
     @contextlib.contextmanager
     def wrapping(self, targets):
-        """``targets``: (owner, attribute name, stage) triples; each owner's attribute is timed."""
+        """``targets``: (owner, attribute name, stage) triples; each owner's attribute is timed.
+
+        A target that no longer exists (the measured code changed) is skipped and listed in
+        ``missing``, so that the report can say which stage was not timed.
+        """
         originals = []
         try:
             for owner, name, stage in targets:
-                original = getattr(owner, name)
+                original = getattr(owner, name, None)
+                if original is None:
+                    self.missing.append(f"{getattr(owner, '__name__', owner)}.{name}")
+                    continue
                 inherited = isinstance(owner, type) and name not in vars(owner)
                 originals.append((owner, name, original, inherited))
                 setattr(owner, name, self._timed(original, stage))
