@@ -403,7 +403,11 @@ def run(servers):
                   f"{', '.join(f'`{name}`' for name in missing)}.", ""]
     lines += _profile_lines("Profile: our WPS app in process, raw PNG (pyinstrument)", wsgi_png["profile"])
     if qgis_profile.is_file():
-        lines += _profile_lines("Profile: QGIS algorithm, in process (pyinstrument)", qgis_profile.read_text())
+        lines += _profile_lines(
+            "Profile: QGIS algorithm, in process (pyinstrument)", qgis_profile.read_text(),
+            "`read` is the benchmark's wrapper that keeps the pixels for the gray measurement. "
+            "`read_band [self]` is the provider's `block()` call (WMS wait and QGIS's decoding, in C++), "
+            "which pyinstrument puts on the calling line.")
     if qgis.get("geotiff_options"):
         lines += _geotiff_option_lines(qgis["geotiff_options"], q["write"])
     return lines, headline
@@ -447,12 +451,13 @@ def _shorten_url(url):
     return url.split("?", 1)[-1] if url else "none seen"
 
 
-def _profile_lines(title, text):
+def _profile_lines(title, text, note=""):
     """The profile's call tree, without pyinstrument's banner."""
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("Profile at")), 0)
     body = [line for line in lines[start + 1:] if line.strip()]
-    return [f"<details><summary>{title}</summary>", "", "```", *body, "```", "", "</details>", ""]
+    return [f"<details><summary>{title}</summary>", "", *([note, ""] if note else []), "```", *body, "```", "",
+            "</details>", ""]
 
 
 def _geotiff_option_lines(options, measured_write):
