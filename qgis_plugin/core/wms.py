@@ -244,6 +244,8 @@ def decode_image(body: bytes, width: int | None = None, height: int | None = Non
     try:
         # Only the formats a WMS is asked for: PIL would otherwise guess among all its decoders.
         image = Image.open(io.BytesIO(body), formats=_PIL_FORMATS)
+    except Image.DecompressionBombError as exc:  # PIL's own, much higher, limit: not an OSError
+        raise WmsTooLarge(f"the WMS image exceeds the limit of {max_pixels} pixels: {exc}") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise WmsBadResponse(f"the WMS answered with something that is not an image ({_sniff(body)})") from exc
     if image.width * image.height > max_pixels:
