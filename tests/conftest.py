@@ -18,7 +18,7 @@ if str(TESTS_DIR) not in sys.path:
 if str(TESTS_DIR.parent) not in sys.path:
     sys.path.append(str(TESTS_DIR.parent))
 
-from support.silent_server import ClosedPort, SilentServer  # noqa: E402
+from support.fault_wms import ClosedPort, FaultyWms, silence  # noqa: E402
 
 from sandbox.wms import start_wms_server  # noqa: E402
 
@@ -53,7 +53,7 @@ def wms_server(tmp_path_factory):
 @pytest.fixture
 def silent_server():
     """A loopback socket that accepts connections and never answers (``.url``)."""
-    with SilentServer() as server:
+    with FaultyWms(silence) as server:
         yield server
 
 

@@ -7,12 +7,11 @@ chain: extent, size, BBOX axis order and the geotransform.
 """
 
 import io
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
 from PIL import Image
+from support.fault_wms import FaultyWms, answer
 
 from qgis_plugin.core.georef import Extent, TileGrid, grid_from_center
 from qgis_plugin.core.wms import (
@@ -306,7 +305,7 @@ EXCEPTION_REPORT = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ServiceExceptionR
                     b'xmlns="http://www.opengis.net/ogc"><ServiceException code="InvalidCRS">'
                     b"CRS EPSG:9999 is not supported</ServiceException></ServiceExceptionReport>")
 
-# path -> (HTTP status, content type, body) served by the stand-in WMS below.
+# name -> (HTTP status, content type, body) served by the stand-in WMS below.
 ANSWERS = {
     "/plain-503": (503, "text/plain", b"busy, come back later"),
     "/html-404": (404, "text/html", b"<html><body><h1>Not Found</h1></body></html>"),
@@ -320,42 +319,32 @@ ANSWERS = {
 }
 
 
-class _StandInHandler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        status, content_type, body = ANSWERS[self.path.split("?")[0]]
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stand_in_wms():
-    """A loopback HTTP server that answers fixed statuses and bodies, for what QGIS Server never does."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _StandInHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    """``stand_in_wms(path)``: the URL of a loopback server answering ``ANSWERS[path]``,
+    for what QGIS Server never does."""
+    servers = []
+
+    def serve(path):
+        servers.append(FaultyWms(answer(*ANSWERS[path])))
+        return servers[-1].url
+
+    yield serve
+    for server in servers:
+        server.close()
 
 
 @pytest.mark.parametrize("path, status", [("/plain-503", 503), ("/html-404", 404), ("/empty-500", 500)])
 def test_http_error_without_exception_report(client, stand_in_wms, path, status):
     with pytest.raises(WmsHttpError, match=f"HTTP {status}") as error:
-        client.get_map(stand_in_wms + path, "x", aligned_grid(LAYER_4326, 0, 0, 5, 4, 1), "EPSG:4326")
+        client.get_map(stand_in_wms(path), "x", aligned_grid(LAYER_4326, 0, 0, 5, 4, 1), "EPSG:4326")
     assert error.value.status == status
 
 
 @pytest.mark.parametrize("path", ["/report-200", "/report-500"])
 def test_exception_report_wins_whatever_the_status(client, stand_in_wms, path):
     with pytest.raises(WmsServiceException) as error:
-        client.get_map(stand_in_wms + path, "x", aligned_grid(LAYER_4326, 0, 0, 5, 4, 1), "EPSG:4326")
+        client.get_map(stand_in_wms(path), "x", aligned_grid(LAYER_4326, 0, 0, 5, 4, 1), "EPSG:4326")
     assert (error.value.code, error.value.message) == ("InvalidCRS", "CRS EPSG:9999 is not supported")
 
 
@@ -368,7 +357,7 @@ def test_exception_report_wins_whatever_the_status(client, stand_in_wms, path):
 def test_bad_answers_with_http_200(client, stand_in_wms, path, size, error, message):
     grid = aligned_grid(LAYER_4326, 0, 0, size, size, 1)
     with pytest.raises(error, match=message):
-        client.get_map(stand_in_wms + path, "x", grid, "EPSG:4326")
+        client.get_map(stand_in_wms(path), "x", grid, "EPSG:4326")
 
 
 def test_decode_truncated_png():

@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 import pytest
 from pywps.tests import client_for
+from support.fault_wms import FaultyWms, image_of_requested_size
 
 from sandbox.wms import CENTER_LAT, CENTER_LON
 from sandbox.wps import WpsServer
 
-from .fault_wms import FaultyWms, image_of_requested_size
 from .owsreport import exception_of, execute_xml
 
 GOOD = {"wms": "layer", "lat": str(CENTER_LAT), "lon": str(CENTER_LON), "width": "8", "height": "8"}

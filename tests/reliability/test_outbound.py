@@ -16,11 +16,11 @@ import zlib
 import pytest
 from pywps.tests import client_for
 from server.helpers import leftover_files
+from support import fault_wms
+from support.fault_wms import FaultyWms, image_of_requested_size
 
 from sandbox.wms import CENTER_LAT, CENTER_LON
 
-from . import fault_wms
-from .fault_wms import FaultyWms, image_of_requested_size
 from .owsreport import exception_of
 
 TILE = f"lat={CENTER_LAT};lon={CENTER_LON};width=8;height=8"

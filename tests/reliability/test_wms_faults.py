@@ -1,5 +1,5 @@
 """A WMS that misbehaves, seen through the WPS: each fault is a clear OWS exception, within the
-timeout, and no file is left behind. The WMS are real loopback servers (fault_wms.py).
+timeout, and no file is left behind. The WMS are real loopback servers (support/fault_wms.py).
 
 tests/server/test_wms_errors.py already covers: nothing listening (502), a server that never
 answers (504), an HTML page, PNG-looking garbage, a wrong-size image, HTTP 500, an unknown layer
@@ -13,11 +13,11 @@ import os
 import pytest
 from pywps.tests import client_for
 from server.helpers import leftover_files
+from support import fault_wms
+from support.fault_wms import FaultyWms, png
 
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
 
-from . import fault_wms
-from .fault_wms import FaultyWms, png
 from .owsreport import exception_of
 
 TIMEOUT = 2  # the [wms] timeout of these servers, in seconds

@@ -41,41 +41,6 @@ def leftover_files() -> list:
     return found
 
 
-class CannedHttpServer:
-    """A loopback HTTP server that answers every GET with one fixed (status, content type, body):
-    a WMS that misbehaves on purpose. A context manager; ``url`` is its endpoint."""
-
-    def __init__(self, status: int, content_type: str, body: bytes, headers=None):
-        canned = (status, content_type, body, dict(headers or {}))
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's naming)
-                status, content_type, body, headers = canned
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/ows/"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="canned-http", daemon=True)
-        self._thread.start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-
 class GatedProxy:
     """A loopback HTTP proxy to ``upstream`` that holds every request until ``open()`` is called:
     a slow WMS whose slowness the test controls. A context manager; ``url`` is its endpoint."""

@@ -9,10 +9,11 @@ import pytest
 from lxml import etree
 from PIL import Image
 from pywps.tests import client_for
+from support.fault_wms import FaultyWms, answer
 
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
 
-from .helpers import CannedHttpServer, leftover_files
+from .helpers import leftover_files
 
 NS = {"ows": "http://www.opengis.net/ows/1.1"}
 TILE = f"lat={CENTER_LAT};lon={CENTER_LON}"
@@ -69,7 +70,7 @@ def _png(width, height):
     (500, "text/plain", b"boom", "HTTP 500"),
 ])
 def test_wms_answering_something_else_than_the_image(make_app, status, content_type, body, words):
-    with CannedHttpServer(status, content_type, body) as wms:
+    with FaultyWms(answer(status, content_type, body)) as wms:
         app = make_app(wms.url)
         got_status, code, locator, text = exception_of(execute(client_for(app), f"wms={LAYER_4326};{TILE}"))
     assert (got_status, code) == (502, "NoApplicableCode")
@@ -79,7 +80,7 @@ def test_wms_answering_something_else_than_the_image(make_app, status, content_t
 
 def test_redirect_outside_the_allow_list_is_refused(make_app, wms_server):
     """A WMS that redirects to an endpoint not in the allow-list (here the real WMS): refused."""
-    with CannedHttpServer(302, "text/plain", b"", {"Location": wms_server.url}) as redirecting:
+    with FaultyWms(answer(302, "text/plain", b"", {"Location": wms_server.url})) as redirecting:
         app = make_app(redirecting.url)
         status, code, locator, text = exception_of(execute(client_for(app), f"wms={LAYER_4326};{TILE}"))
     assert (status, code, locator) == (400, "InvalidParameterValue", "wms_url")

@@ -1,5 +1,7 @@
 """Loopback HTTP endpoints that misbehave on purpose, at the socket level.
 
+Also :class:`ClosedPort`, a loopback port where nothing listens.
+
 Each request is read (request line and headers), recorded, and answered by a
 *behaviour*: a function ``behaviour(connection, query, stop)`` that writes what
 it likes to the socket (``query`` is the request's parsed query, keys upper-case;
@@ -115,3 +117,25 @@ def trickle(connection, query, stop, *, chunked=False, pause=0.2):
     while not stop.wait(pause):
         connection.sendall(byte)
 
+
+class ClosedPort:
+    """A 127.0.0.1 port where nothing listens: connections are refused.
+
+    The port stays bound (without listening) while the object is open, so no
+    other process can start listening there in the meantime.
+    """
+
+    def __init__(self):
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/ows/"
+
+    def close(self):
+        self._socket.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
