@@ -15,12 +15,13 @@ from urllib.parse import quote
 
 import pytest
 from pywps.tests import client_for
+from server.helpers import execute_xml
 from support.fault_wms import FaultyWms, image_of_requested_size
 
 from sandbox.wms import CENTER_LAT, CENTER_LON
 from sandbox.wps import WpsServer
 
-from .owsreport import exception_of, execute_xml
+from .owsreport import exception_of
 
 GOOD = {"wms": "layer", "lat": str(CENTER_LAT), "lon": str(CENTER_LON), "width": "8", "height": "8"}
 MAX_REQUEST_SIZE = 64 * 1024  # the gunicorn server's maxrequestsize (64k)
@@ -214,7 +215,7 @@ def test_layer_names_that_look_like_paths_or_commands_are_only_layer_names(app, 
     before = _files(tmp_path)
     cwd_before = set(os.listdir(os.getcwd()))
     document = execute_xml({**GOOD, "wms": layer.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")},
-                           raw_output=False)
+                           reference=True)
     status, data = post(app, document)
     assert status == 200 and b"ProcessSucceeded" in data, data[:2000]
     assert [q["LAYERS"] for q in good_wms.queries] == [layer]

@@ -8,6 +8,7 @@ import os
 import threading
 import urllib.error
 import urllib.request
+from xml.sax.saxutils import escape
 
 from pywps import configuration
 
@@ -82,3 +83,34 @@ class GatedProxy:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+def execute_xml(inputs: dict, *, bbox=None, mime_type=None, reference=False, asynchronous=False,
+                prolog: str = "") -> str:
+    """A POST Execute of get_raster_process.
+
+    ``inputs`` maps identifiers to literal text, inserted verbatim (a test may put entity
+    references in it); ``bbox`` = (crs, xmin, ymin, xmax, ymax) adds the BoundingBoxData input,
+    x first. The output ``image`` is raw, or a reference (``reference``), stored with status
+    updates when ``asynchronous``; ``prolog`` goes before the root element.
+    """
+    data = "".join(
+        f"<wps:Input><ows:Identifier>{escape(key)}</ows:Identifier>"
+        f"<wps:Data><wps:LiteralData>{value}</wps:LiteralData></wps:Data></wps:Input>"
+        for key, value in inputs.items())
+    if bbox is not None:
+        crs, xmin, ymin, xmax, ymax = bbox
+        data += (f'<wps:Input><ows:Identifier>bbox</ows:Identifier><wps:Data><wps:BoundingBoxData crs="{crs}" '
+                 f'dimensions="2"><ows:LowerCorner>{xmin!r} {ymin!r}</ows:LowerCorner>'
+                 f"<ows:UpperCorner>{xmax!r} {ymax!r}</ows:UpperCorner></wps:BoundingBoxData></wps:Data></wps:Input>")
+    format_attribute = f' mimeType="{mime_type}"' if mime_type else ""
+    if reference or asynchronous:
+        mode = ' storeExecuteResponse="true" status="true"' if asynchronous else ""
+        form = (f'<wps:ResponseDocument{mode}><wps:Output asReference="true"{format_attribute}>'
+                "<ows:Identifier>image</ows:Identifier></wps:Output></wps:ResponseDocument>")
+    else:
+        form = f"<wps:RawDataOutput{format_attribute}><ows:Identifier>image</ows:Identifier></wps:RawDataOutput>"
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + prolog +
+            '<wps:Execute service="WPS" version="1.0.0" xmlns:wps="http://www.opengis.net/wps/1.0.0" '
+            'xmlns:ows="http://www.opengis.net/ows/1.1"><ows:Identifier>get_raster_process</ows:Identifier>'
+            f"<wps:DataInputs>{data}</wps:DataInputs><wps:ResponseForm>{form}</wps:ResponseForm></wps:Execute>")

@@ -15,29 +15,11 @@ from pywps.tests import assert_response_accepted, client_for
 
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
 
-from .helpers import GatedProxy, leftover_files
+from .helpers import GatedProxy, execute_xml, leftover_files
 
 NS = {"wps": "http://www.opengis.net/wps/1.0.0", "ows": "http://www.opengis.net/ows/1.1"}
 DEADLINE = 60.0  # seconds a job may take before the test gives up waiting (not an assertion on speed)
 
-ASYNC_EXECUTE = """<?xml version="1.0" encoding="UTF-8"?>
-<wps:Execute service="WPS" version="1.0.0" xmlns:wps="http://www.opengis.net/wps/1.0.0"
-             xmlns:ows="http://www.opengis.net/ows/1.1">
-  <ows:Identifier>get_raster_process</ows:Identifier>
-  <wps:DataInputs>
-    <wps:Input><ows:Identifier>wms</ows:Identifier>
-      <wps:Data><wps:LiteralData>{layer}</wps:LiteralData></wps:Data></wps:Input>
-    <wps:Input><ows:Identifier>lat</ows:Identifier>
-      <wps:Data><wps:LiteralData>{lat}</wps:LiteralData></wps:Data></wps:Input>
-    <wps:Input><ows:Identifier>lon</ows:Identifier>
-      <wps:Data><wps:LiteralData>{lon}</wps:LiteralData></wps:Data></wps:Input>
-  </wps:DataInputs>
-  <wps:ResponseForm>
-    <wps:ResponseDocument storeExecuteResponse="true" status="true">
-      <wps:Output asReference="true" mimeType="image/png"><ows:Identifier>image</ows:Identifier></wps:Output>
-    </wps:ResponseDocument>
-  </wps:ResponseForm>
-</wps:Execute>"""
 
 
 def status_of(document: bytes):
@@ -48,8 +30,9 @@ def status_of(document: bytes):
 
 
 def start(client, layer=LAYER_4326):
-    response = client.post("/wps", data=ASYNC_EXECUTE.format(layer=layer, lat=CENTER_LAT, lon=CENTER_LON),
-                           content_type="text/xml")
+    body = execute_xml({"wms": layer, "lat": CENTER_LAT, "lon": CENTER_LON}, mime_type="image/png",
+                       asynchronous=True)
+    response = client.post("/wps", data=body, content_type="text/xml")
     assert_response_accepted(response)
     location = etree.fromstring(response.data).get("statusLocation")
     assert re.fullmatch(r"http://127\.0\.0\.1:5999/outputs/[0-9a-f-]+\.xml", location)

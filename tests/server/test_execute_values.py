@@ -21,7 +21,7 @@ from qgis_plugin.core.georef import Extent, TileGrid
 from qgis_plugin.core.render import display_bytes
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, lonlat_to_3857
 
-from .helpers import engine_result, tutorial_grid
+from .helpers import engine_result, execute_xml, tutorial_grid
 
 GEOTIFF = "image/tiff;subtype=geotiff"
 
@@ -131,28 +131,6 @@ def test_crs_with_lat_lon_follows_the_documented_geometry(client, wms_server):
     np.testing.assert_array_equal(array, engine_result(wms_server.url, LAYER_3857, grid, "EPSG:3857", "sobel_x")[0])
 
 
-BBOX_EXECUTE = """<?xml version="1.0" encoding="UTF-8"?>
-<wps:Execute service="WPS" version="1.0.0" xmlns:wps="http://www.opengis.net/wps/1.0.0"
-             xmlns:ows="http://www.opengis.net/ows/1.1">
-  <ows:Identifier>get_raster_process</ows:Identifier>
-  <wps:DataInputs>
-    <wps:Input><ows:Identifier>wms</ows:Identifier>
-      <wps:Data><wps:LiteralData>{layer}</wps:LiteralData></wps:Data></wps:Input>
-    <wps:Input><ows:Identifier>width</ows:Identifier>
-      <wps:Data><wps:LiteralData>{width}</wps:LiteralData></wps:Data></wps:Input>
-    <wps:Input><ows:Identifier>height</ows:Identifier>
-      <wps:Data><wps:LiteralData>{height}</wps:LiteralData></wps:Data></wps:Input>
-    <wps:Input><ows:Identifier>bbox</ows:Identifier>
-      <wps:Data><wps:BoundingBoxData crs="{crs}" dimensions="2">
-        <ows:LowerCorner>{xmin!r} {ymin!r}</ows:LowerCorner>
-        <ows:UpperCorner>{xmax!r} {ymax!r}</ows:UpperCorner>
-      </wps:BoundingBoxData></wps:Data></wps:Input>
-  </wps:DataInputs>
-  <wps:ResponseForm>
-    <wps:RawDataOutput mimeType="image/tiff; subtype=geotiff"><ows:Identifier>image</ows:Identifier></wps:RawDataOutput>
-  </wps:ResponseForm>
-</wps:Execute>"""
-
 
 @pytest.mark.parametrize(("layer", "crs"), [(LAYER_3857, "EPSG:3857"), (LAYER_4326, "EPSG:4326"),
                                             (LAYER_4326, "urn:ogc:def:crs:EPSG::4326")])
@@ -162,8 +140,9 @@ def test_bbox_input_gives_exactly_that_extent(client, wms_server, layer, crs):
     third_x, third_y = (xmax - xmin) / 3, (ymax - ymin) / 3
     extent = Extent(xmin + third_x, ymin + third_y, xmin + 2 * third_x, ymin + 1.5 * third_y)
     grid = TileGrid(extent, 240, 100)
-    body = BBOX_EXECUTE.format(layer=layer, width=grid.width, height=grid.height, crs=crs, xmin=extent.xmin,
-                               ymin=extent.ymin, xmax=extent.xmax, ymax=extent.ymax)
+    body = execute_xml({"wms": layer, "width": grid.width, "height": grid.height},
+                       bbox=(crs, extent.xmin, extent.ymin, extent.xmax, extent.ymax),
+                       mime_type="image/tiff; subtype=geotiff")
     response = client.post("/wps", data=body, content_type="text/xml")
     assert response.status_code == 200, response.data[:2000]
     array, profile = read_geotiff(response.data)
