@@ -12,10 +12,12 @@ created last decides the configuration of every application in the process.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable
 from configparser import RawConfigParser
 from pathlib import Path
@@ -24,12 +26,15 @@ from urllib.parse import urlsplit
 from lxml import etree
 from owslib.crs import Crs
 from pywps import Service, configuration, dblog
+from pywps.app.WPSRequest import WPSRequest
 from pywps.exceptions import FileSizeExceeded, InvalidParameterValue, MissingParameterValue, NoApplicableCode
+from pywps.response.status import WPS_STATUS
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.utils import send_from_directory
+from werkzeug.wsgi import ClosingIterator
 
-from . import kvp
+from . import jobs, kvp, retention
 from .processes import processes
 from .responses import SharedCapabilitiesResponse, SharedDescribeResponse
 from .wms_settings import ConfigError, WmsSettings
@@ -48,11 +53,43 @@ _PROLOG_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_netw
 _DTD_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _LITERAL_DATA = "{http://www.opengis.net/wps/1.0.0}LiteralData"
 _IDENTIFIER = "{http://www.opengis.net/ows/1.1}Identifier"
+_STATUS_DOCUMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.xml")
+LOGGER = logging.getLogger("PYWPS")
 
 
 class EdgeService(Service):
     """PyWPS's ``Service`` with the WPS 1.0.0 KVP encoding of GET Execute, input parsing
-    errors that name the input at fault, and compiled response templates kept between requests."""
+    errors that name the input at fault, compiled response templates kept between requests,
+    and job records for asynchronous jobs only (see :mod:`wps_server.jobs`)."""
+
+    def call(self, http_request):
+        """PyWPS's ``Service.call``, logging a request in the job database only if it is an
+        asynchronous job. Must not raise: every failure becomes an ExceptionReport."""
+        try:
+            request_uuid = uuid.uuid1()
+            wps_request = WPSRequest(http_request, self.preprocessors)
+            is_job = jobs.is_job(wps_request)
+            if is_job:
+                dblog.log_request(request_uuid, wps_request)
+            try:
+                if wps_request.operation == "getcapabilities":
+                    return self.get_capabilities(wps_request, request_uuid)
+                if wps_request.operation == "describeprocess":
+                    return self.describe(wps_request, request_uuid, wps_request.identifiers)
+                if wps_request.operation == "execute":
+                    return self.execute(wps_request.identifier, wps_request, request_uuid)
+                raise RuntimeError(f"Unknown operation {wps_request.operation}")
+            except Exception:
+                if is_job:  # the job was refused before it was accepted
+                    jobs.store_status(request_uuid, WPS_STATUS.FAILED, "Request rejected due to exception", 100)
+                raise
+        except NoApplicableCode as exc:
+            return exc
+        except HTTPException as exc:
+            return NoApplicableCode(exc.description, code=exc.code)
+        except Exception:
+            LOGGER.exception("request failed")
+            return NoApplicableCode("No applicable error code, please check error log.", code=500)
 
     def get_capabilities(self, wps_request, uuid):
         return SharedCapabilitiesResponse(wps_request, uuid, version=wps_request.version, processes=self.processes)
@@ -123,13 +160,28 @@ class EdgeService(Service):
 class Application:
     """Routes ``[server] url``'s path to PyWPS and ``[server] outputurl``'s path to the output folder."""
 
-    def __init__(self, service: EdgeService, wps_path: str, outputs_path: str | None, outputs_folder: str):
+    def __init__(self, service: EdgeService, wps_path: str, outputs_path: str | None, outputs_folder: str,
+                 cleanup: retention.Settings | None = None):
         self.service = service
         self.wps_path = wps_path.rstrip("/") or "/"
         self.outputs_prefix = outputs_path.rstrip("/") + "/" if outputs_path else None
         self.outputs_folder = outputs_folder
+        self.cleanup = retention.Schedule(cleanup or retention.Settings(None, 3600.0))
 
     def __call__(self, environ, start_response):
+        """Route the request; a periodic cleanup, when due, runs after the response is sent."""
+        response = self._route(environ, start_response)
+        if self.cleanup.due():
+            return ClosingIterator(response, [self._cleanup])
+        return response
+
+    def _cleanup(self):
+        try:
+            retention.run_if_due(self.cleanup.settings)
+        except Exception:  # the next interval tries again; requests are never failed for it
+            LOGGER.exception("periodic cleanup failed")
+
+    def _route(self, environ, start_response):
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if self.outputs_prefix and path.startswith(self.outputs_prefix):
             return self._output_file(environ, path[len(self.outputs_prefix):])(environ, start_response)
@@ -179,6 +231,9 @@ class Application:
                 raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
             if not relative or any(part.startswith(".") or not part for part in relative.split("/")):
                 raise NotFound()
+            if _STATUS_DOCUMENT.fullmatch(relative):
+                jobs.reap()  # a job whose process died is reported failed, not running forever
+                jobs.launch_queued(self.service)
             return send_from_directory(self.outputs_folder, relative, environ)
         except HTTPException as exc:
             return exc.get_response(environ)
@@ -186,19 +241,27 @@ class Application:
 
 def create_app(config_files: Iterable = ()) -> Application:
     """Load the configuration and build the application (the PyWPS Service is built once here)."""
+    load_configuration(config_files)
+    WmsSettings.from_config()  # fail at startup, not on the first request
+    cleanup = retention.Settings.from_config()
+    wps_path = _url_path("url", required=True)
+    outputs_path = _url_path("outputurl", required=False)
+    outputs_folder = configuration.get_config_value("server", "outputpath")
+    service = EdgeService(processes)
+    jobs.recover(service)
+    return Application(service, wps_path, outputs_path, outputs_folder, cleanup)
+
+
+def load_configuration(config_files: Iterable = ()):
+    """Read the configuration files (see :func:`create_app`), create the folders and the job database."""
     files = _configuration_files(config_files)
     configuration.load_hardcoded_configuration()
     configuration.CONFIG.read([str(f) for f in files], encoding="utf-8")
     _resolve_paths(files)
-    WmsSettings.from_config()  # fail at startup, not on the first request
-    wps_path = _url_path("url", required=True)
-    outputs_path = _url_path("outputurl", required=False)
-    outputs_folder = configuration.get_config_value("server", "outputpath")
     for key in ("outputpath", "workdir"):
         os.makedirs(configuration.get_config_value("server", key), exist_ok=True)
     _prepare_database()
-    service = EdgeService(processes)
-    return Application(service, wps_path, outputs_path, outputs_folder)
+    jobs.prepare_database()
 
 
 def _configuration_files(given):
@@ -348,4 +411,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Application", "EdgeService", "create_app"]
+__all__ = ["Application", "EdgeService", "create_app", "load_configuration"]

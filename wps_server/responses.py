@@ -1,10 +1,16 @@
-"""PyWPS responses that share one Jinja environment.
+"""PyWPS responses that share one Jinja environment and write the job database only for jobs.
 
 PyWPS 4.8 gives every response a new Jinja environment, so each request
 parses and compiles its XML templates again: about 15 ms per template on a
 2-core machine, more than the rest of a GetCapabilities request. These
 subclasses use one environment per process, built with PyWPS's own settings,
 whose compiled templates are then reused.
+
+PyWPS also writes every status change of every request to its job database,
+and renders the execute document at each change, even for a raw output that
+never sends it. Here only asynchronous jobs are recorded (see
+:mod:`wps_server.jobs`), and a synchronous execute document is rendered once,
+when the request ends, and only if it is the answer.
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ from pywps.response import RelEnvironment
 from pywps.response.capabilities import CapabilitiesResponse
 from pywps.response.describe import DescribeResponse
 from pywps.response.execute import ExecuteResponse
+from pywps.response.status import WPS_STATUS
 from pywps.translations import get_translation
+
+from . import jobs
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,13 +48,33 @@ class _SharedTemplates:
         pass
 
 
-class SharedCapabilitiesResponse(_SharedTemplates, CapabilitiesResponse):
+class _Unrecorded:
+    """A response whose status lives only in memory: no job, no database row."""
+
+    def _update_status(self, status, message, status_percentage):
+        self.status, self.message, self.status_percentage = status, message, status_percentage
+
+
+class SharedCapabilitiesResponse(_Unrecorded, _SharedTemplates, CapabilitiesResponse):
     pass
 
 
-class SharedDescribeResponse(_SharedTemplates, DescribeResponse):
+class SharedDescribeResponse(_Unrecorded, _SharedTemplates, DescribeResponse):
     pass
 
 
 class SharedExecuteResponse(_SharedTemplates, ExecuteResponse):
-    pass
+    """An asynchronous job (``store_status_file``) writes its status document, then its
+    row; a synchronous request keeps its status in memory."""
+
+    def _update_status(self, status, message, status_percentage, clean=True):
+        self.status, self.message, self.status_percentage = status, message, status_percentage
+        finished = status in (WPS_STATUS.SUCCEEDED, WPS_STATUS.FAILED)
+        if self.store_status_file:
+            self._update_status_doc()
+            self._update_status_file()
+            jobs.store_status(self.uuid, status, message, status_percentage)
+        elif finished and not self.wps_request.raw:
+            self._update_status_doc()  # the document is the answer
+        if clean and finished:
+            self.process.clean()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
 
 from pywps import BoundingBoxInput, ComplexOutput, LiteralInput, Process
@@ -11,6 +13,7 @@ from pywps.app.exceptions import ProcessError
 from pywps.exceptions import InvalidParameterValue, NoApplicableCode
 from pywps.inout.formats import Format
 from pywps.inout.literaltypes import AllowedValue
+from pywps.response.status import WPS_STATUS
 from pywps.validator.allowed_value import ALLOWEDVALUETYPE, RANGECLOSURETYPE
 from pywps.validator.mode import MODE
 
@@ -18,6 +21,7 @@ from qgis_plugin.core.filters import METHODS, edge_filter
 from qgis_plugin.core.georef import WMS_VERSIONS
 from qgis_plugin.core.wms import IMAGE_FORMATS, WmsClient, WmsError, WmsNotAllowed, WmsServiceException, WmsTimeout
 
+from .. import jobs
 from ..responses import SharedExecuteResponse
 from ..status_storage import AtomicFileStorage
 from ..tile_files import GEOTIFF_NAME, PNG_NAME, write_geotiff, write_png, write_png_georeferencing
@@ -32,6 +36,7 @@ from ..tile_request import (
 )
 from ..wms_settings import WmsSettings
 
+LOGGER = logging.getLogger("PYWPS")
 PNG = Format("image/png", extension=".png")
 GEOTIFF = Format("image/tiff; subtype=geotiff", extension=".tif")
 OUTPUT_FORMATS = {PNG.mime_type: PNG, GEOTIFF.mime_type: GEOTIFF}
@@ -153,20 +158,50 @@ class GetRasterProcess(Process):
         failure as the OWS exception it stands for (e.g. an unknown layer)."""
         parse_tile_request(wps_request.inputs, WmsSettings.from_config())
         self.failure = None
-        response = self._execute_with_shared_templates(wps_request, uuid)
-        if self.failure is not None and not self.async_:
-            raise self.failure
-        return response
-
-    def _execute_with_shared_templates(self, wps_request, uuid):
-        """PyWPS's ``Process.execute`` (store and status are supported), with a response
-        that reuses compiled templates."""
         self._set_uuid(uuid)
         self._setup_status_storage()
         response = SharedExecuteResponse(wps_request, process=self, uuid=self.uuid)
-        self.async_ = wps_request.store_execute == "true" and wps_request.status == "true"
-        response.store_status_file = self.async_
-        return self._execute_process(self.async_, wps_request, response)
+        self.async_ = response.store_status_file = jobs.is_job(wps_request)
+        if not self.async_:
+            response = self._run_process(wps_request, response)
+            if self.failure is not None:
+                raise self.failure
+            return response
+        started = jobs.accept(
+            self.uuid, wps_request,
+            accepted=lambda: response._update_status(WPS_STATUS.ACCEPTED, "PyWPS Request accepted", 0),
+            queued=lambda: response._update_status(WPS_STATUS.ACCEPTED, "PyWPS Process stored in job queue", 0))
+        if started:
+            self._run_async(wps_request, response)
+        else:
+            self.clean()  # a queued job gets a new working folder when it starts
+        return response
+
+    def _run_async(self, wps_request, wps_response):
+        """Fork the job's process (PyWPS's multiprocessing mode) and record it as the job's
+        process at once, so that the reaper can tell when it dies (see :mod:`wps_server.jobs`)."""
+        child = multiprocessing.get_context("fork").Process(target=self._run_process,
+                                                            args=(wps_request, wps_response))
+        child.start()
+        jobs.record_process(self.uuid, child.pid, self.workdir)
+
+    def _run_process(self, wps_request, wps_response):
+        """PyWPS's ``_run_process`` without its job database calls for synchronous requests;
+        a finished job hands its slot to the next queued job."""
+        try:
+            wps_response._update_status(WPS_STATUS.STARTED, "PyWPS Process started", 0)
+            self.handler(wps_request, wps_response)
+            if wps_response.status not in jobs.FINISHED:
+                wps_response._update_status(WPS_STATUS.SUCCEEDED, f"PyWPS Process {self.title} finished", 100)
+        except ProcessError as exc:
+            wps_response._update_status(WPS_STATUS.FAILED, f"Process error: {exc}", 100)
+        except Exception:
+            LOGGER.exception("job %s failed", self.uuid)
+            wps_response._update_status(WPS_STATUS.FAILED, "Process failed, please check server error log", 100)
+        finally:
+            if self.async_:
+                jobs.launch_queued(self.service)
+        return wps_response
 
     def _handler(self, request, response):
         settings = WmsSettings.from_config()

@@ -1,0 +1,214 @@
+"""Retention: delete finished jobs' outputs, status documents and job rows after a while.
+
+Run by hand (``python -m wps_server cleanup [--config F] [--older-than 7d]``) or inside
+the server: with ``[cleanup] retention`` set, the first request served after each
+``[cleanup] interval`` runs :func:`cleanup` once for the whole server (a non-blocking
+``flock`` on ``.cleanup.lock`` beside the job database lets one process do it, and the lock file's
+modification time says when it last ran), after its response has been sent.
+
+What is deleted, when older than the retention:
+
+* in ``outputpath``: a job's status document ``<uuid>.xml`` and its output folder
+  ``<uuid>/`` (age: the newest modification time in it), and leftover hidden ``.*.part`` files;
+* in ``workdir``: PyWPS's working folders ``pywps_process_*`` (left by killed workers);
+* PyWPS's job rows (``<prefix>requests``) that are finished or were never started, and ours.
+
+Never deleted, however old: anything of a job that is accepted, queued or running (the
+reaper first fails the jobs whose process is gone, see :mod:`wps_server.jobs`), the queue
+(``<prefix>stored_requests``), files that do not look like the server's, and any file or
+folder modified within the last :data:`MIN_AGE` seconds: a synchronous request, which has
+no job row, may be writing it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import fcntl
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+
+from pywps import configuration, dblog
+from sqlalchemy import true
+
+from . import jobs
+from .wms_settings import ConfigError
+
+MIN_AGE = 3600.0
+LOCK_NAME = ".cleanup.lock"
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_STATUS_DOCUMENT = re.compile(rf"({_UUID})\.xml")
+_OUTPUT_FOLDER = re.compile(_UUID)
+_PART_FILE = re.compile(r"\..+\.part")
+_WORK_FOLDER = re.compile(r"pywps_process_.+")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?)\s*([smhdw]?)\s*", re.IGNORECASE)
+
+
+def parse_duration(text) -> float:
+    """Seconds in ``7d``, ``12h``, ``30m``, ``45s``, ``2w`` or a plain number of seconds."""
+    match = _DURATION.fullmatch(str(text))
+    if not match:
+        raise ConfigError(f"{text!r} is not a duration: write a number and a unit, e.g. 7d, 12h, 30m, 45s")
+    return float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
+
+
+@dataclass
+class Settings:
+    """``[cleanup]``: ``retention`` (empty: no periodic cleanup) and ``interval``."""
+
+    retention: float | None
+    interval: float
+
+    @classmethod
+    def from_config(cls) -> Settings:
+        retention = str(configuration.get_config_value("cleanup", "retention") or "").strip()
+        interval = str(configuration.get_config_value("cleanup", "interval") or "").strip() or "1h"
+        settings = cls(parse_duration(retention) if retention else None, parse_duration(interval))
+        if settings.interval <= 0:
+            raise ConfigError("[cleanup] interval must be longer than 0 s")
+        return settings
+
+
+@dataclass
+class Report:
+    """What one cleanup deleted and kept."""
+
+    status_documents: int = 0
+    output_folders: int = 0
+    work_folders: int = 0
+    other_files: int = 0
+    job_rows: int = 0
+    kept_active: list = field(default_factory=list)
+    failed_dead: list = field(default_factory=list)
+
+    def __str__(self):
+        return (f"deleted {self.status_documents} status documents, {self.output_folders} output folders, "
+                f"{self.work_folders} working folders, {self.other_files} partial files and {self.job_rows} "
+                f"job rows; kept {len(self.kept_active)} active jobs; marked {len(self.failed_dead)} jobs "
+                "whose process was gone as failed")
+
+
+def cleanup(older_than: float, now: float | None = None) -> Report:
+    """Delete what finished more than ``older_than`` seconds ago (see the module's docstring)."""
+    now = time.time() if now is None else now
+    report = Report(failed_dead=jobs.reap())
+    active = _active_jobs()
+    report.kept_active = sorted(active)
+    cutoff = now - older_than
+    file_cutoff = now - max(older_than, MIN_AGE)
+    outputs = configuration.get_config_value("server", "outputpath")
+    for entry in _entries(outputs):
+        document, folder = _STATUS_DOCUMENT.fullmatch(entry.name), _OUTPUT_FOLDER.fullmatch(entry.name)
+        uuid = document.group(1) if document else entry.name if folder else None
+        if uuid in active:
+            continue
+        if document and entry.is_file(follow_symlinks=False) and _newest(entry) < file_cutoff:
+            _delete(entry)
+            report.status_documents += 1
+        elif folder and entry.is_dir(follow_symlinks=False) and _newest(entry) < file_cutoff:
+            _delete(entry)
+            report.output_folders += 1
+        elif _PART_FILE.fullmatch(entry.name) and _newest(entry) < file_cutoff:
+            _delete(entry)
+            report.other_files += 1
+    active_workdirs = _active_workdirs()
+    for entry in _entries(configuration.get_config_value("server", "workdir")):
+        if (_WORK_FOLDER.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
+                and entry.path not in active_workdirs and _newest(entry) < file_cutoff):
+            _delete(entry)
+            report.work_folders += 1
+    report.job_rows = _delete_rows(datetime.datetime.fromtimestamp(cutoff), active)
+    return report
+
+
+def run_if_due(settings: Settings):
+    """Run :func:`cleanup` unless another process is at it or it ran less than an interval ago."""
+    path = jobs.lock_path(LOCK_NAME)
+    with open(path, "a") as stream:
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        try:
+            last = os.fstat(stream.fileno()).st_mtime
+            if os.fstat(stream.fileno()).st_size and time.time() - last < settings.interval:
+                return None
+            report = cleanup(settings.retention)
+            stream.truncate(0)  # the file holds the last run's report; its time says when it ran
+            stream.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {report}\n")
+            return report
+        finally:
+            fcntl.flock(stream, fcntl.LOCK_UN)
+
+
+class Schedule:
+    """When this process should next look whether a cleanup is due (a clock read per request)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.next_check = 0.0
+
+    def due(self) -> bool:
+        if self.settings.retention is None or time.monotonic() < self.next_check:
+            return False
+        self.next_check = time.monotonic() + self.settings.interval
+        return True
+
+
+def _active_jobs() -> set:
+    """Uuids of jobs accepted, queued or running (after the reaper: their process is alive)."""
+    with contextlib.closing(dblog.get_session()) as session:
+        rows = session.query(dblog.ProcessInstance.uuid).filter(dblog.ProcessInstance.status.in_(jobs.ACTIVE))
+        queued = session.query(dblog.RequestInstance.uuid)
+        return {uuid for (uuid,) in rows} | {uuid for (uuid,) in queued}
+
+
+def _active_workdirs() -> set:
+    with contextlib.closing(dblog.get_session()) as session:
+        return {workdir for (workdir,) in session.query(jobs.JobProcess.workdir) if workdir}
+
+
+def _delete_rows(cutoff: datetime.datetime, active: set) -> int:
+    """Job rows last changed before ``cutoff`` that are not active; our rows of jobs no longer listed."""
+    request = dblog.ProcessInstance
+    with contextlib.closing(dblog.get_session()) as session:
+        old = (session.query(request)
+               .filter(~request.uuid.in_(active) if active else true())
+               .filter((request.status.is_(None)) | (~request.status.in_(jobs.ACTIVE)))
+               .filter(((request.time_end.is_(None)) & (request.time_start < cutoff)) | (request.time_end < cutoff)))
+        deleted = old.delete(synchronize_session=False)
+        known = session.query(request.uuid)
+        session.query(jobs.JobProcess).filter(~jobs.JobProcess.uuid.in_(known)).delete(synchronize_session=False)
+        session.commit()
+    return deleted
+
+
+def _entries(folder):
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except FileNotFoundError:
+        return []
+
+
+def _newest(entry) -> float:
+    """The latest modification time of a file, or of a folder and everything in it."""
+    newest = entry.stat(follow_symlinks=False).st_mtime
+    if entry.is_dir(follow_symlinks=False):
+        for folder, names, files in os.walk(entry.path):
+            for name in names + files:
+                with contextlib.suppress(FileNotFoundError):
+                    newest = max(newest, os.lstat(os.path.join(folder, name)).st_mtime)
+    return newest
+
+
+def _delete(entry):
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(entry.path)
