@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from qgis.core import QgsSettings
 from support.zoo_wps import ZooWpsServer
+
+from qgis_plugin.remote.servers import SETTINGS_GROUP
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +17,19 @@ def zoo_server(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def no_servers(qgis_app):
+    """No WPS server configured during the test; the servers configured before come back after it.
+
+    Only the settings change: Processing providers registered meanwhile (by the plugin's
+    own store) are not touched, since a test's ServerStore signals nobody else.
+    """
+    settings = QgsSettings()
+    saved = {key: settings.value(key) for key in settings.allKeys() if key.startswith(SETTINGS_GROUP + "/")}
+    settings.remove(SETTINGS_GROUP)
+    yield
+    settings.remove(SETTINGS_GROUP)
+    for key, value in saved.items():
+        settings.setValue(key, value)
