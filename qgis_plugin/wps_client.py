@@ -16,6 +16,7 @@ requests (:func:`execute_request_xml`), responses (:func:`parse_execute_response
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import re
@@ -112,7 +113,12 @@ class BoundingBoxInput:
 
 @dataclass(frozen=True)
 class ComplexInput:
-    """Complex data sent by value (``data``) or by reference (``href``)."""
+    """Complex data sent by value (``data``) or by reference (``href``).
+
+    By value, ``data`` is text; XML formats whose text is an XML document are
+    embedded as elements (as WPS 1.0.0 expects GML), anything else as text.
+    Binary content goes through :meth:`from_bytes`, which base64-encodes it.
+    """
 
     identifier: str
     mime_type: str
@@ -120,6 +126,19 @@ class ComplexInput:
     href: str | None = None
     encoding: str | None = None
     schema: str | None = None
+
+    @classmethod
+    def from_bytes(cls, identifier: str, mime_type: str, payload: bytes, *, binary: bool,
+                   schema: str | None = None) -> ComplexInput:
+        """By value: ``payload`` base64-encoded (``encoding="base64"``) when ``binary``, else as UTF-8 text."""
+        if binary:
+            return cls(identifier, mime_type, base64.b64encode(payload).decode("ascii"), encoding="base64",
+                       schema=schema)
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"the content for {identifier!r} ({mime_type}) is not UTF-8 text") from exc
+        return cls(identifier, mime_type, text, schema=schema)
 
 
 @dataclass(frozen=True)
@@ -134,10 +153,33 @@ class OutputRequest:
 
 @dataclass
 class OutputValue:
+    """One output of an ExecuteResponse.
+
+    By reference: ``href``. By value: ``data`` is the literal's text, a complex
+    output's text (or its XML, serialised), and for a bounding box ``bbox`` is
+    (xmin, ymin, xmax, ymax) as given (lower corner first) in ``crs``.
+    """
+
     identifier: str
     href: str | None = None
     mime_type: str | None = None
     data: str | None = None
+    encoding: str | None = None
+    schema: str | None = None
+    data_type: str = ""
+    uom: str = ""
+    bbox: tuple | None = None
+    crs: str = ""
+
+    def payload(self) -> bytes:
+        """A by-value complex output's bytes (base64 decoded when its encoding says so)."""
+        text = self.data or ""
+        if (self.encoding or "").lower() == "base64":
+            try:
+                return base64.b64decode(text, validate=False)
+            except ValueError as exc:
+                raise WpsBadResponse(f"the WPS output {self.identifier!r} is not valid base64") from exc
+        return text.encode("utf-8")
 
 
 @dataclass
@@ -162,8 +204,73 @@ class ProcessSummary:
     abstract: str = ""
 
 
+@dataclass(frozen=True)
+class Format:
+    """One ComplexData format: MIME type, optional encoding (e.g. ``base64``) and schema URL."""
+
+    mime_type: str
+    encoding: str = ""
+    schema: str = ""
+
+
+LITERAL, BOUNDING_BOX, COMPLEX = "literal", "bbox", "complex"
+
+
+@dataclass
+class InputDescription:
+    """One DataInputs/Input of a DescribeProcess answer.
+
+    ``kind`` is :data:`LITERAL`, :data:`BOUNDING_BOX` or :data:`COMPLEX`.
+    ``max_occurs`` is ``None`` for "unbounded". ``data_type`` is the local
+    name of ows:DataType (``integer``, ``float``, ``string``, ``boolean``…).
+    ``ranges`` are (minimum, maximum) pairs as text (either may be empty).
+    ``crss`` and ``formats`` start with the default one.
+    """
+
+    identifier: str
+    kind: str
+    title: str = ""
+    abstract: str = ""
+    min_occurs: int = 1
+    max_occurs: int | None = 1
+    data_type: str = ""
+    allowed_values: tuple = ()
+    ranges: tuple = ()
+    any_value: bool = False
+    default: str | None = None
+    uoms: tuple = ()
+    crss: tuple = ()
+    formats: tuple = ()
+    maximum_megabytes: float | None = None
+
+    @property
+    def optional(self) -> bool:
+        return self.min_occurs == 0
+
+    @property
+    def multiple(self) -> bool:
+        return self.max_occurs is None or self.max_occurs > 1
+
+
+@dataclass
+class OutputDescription:
+    """One ProcessOutputs/Output: ``kind``, and its data type, CRSs or formats (defaults first)."""
+
+    identifier: str
+    kind: str
+    title: str = ""
+    abstract: str = ""
+    data_type: str = ""
+    uoms: tuple = ()
+    crss: tuple = ()
+    formats: tuple = ()
+
+
 @dataclass
 class ProcessDescription:
+    """A process; ``inputs``/``outputs`` are the identifiers (kept for older callers),
+    ``input_descriptions``/``output_descriptions`` the full descriptions, in the same order."""
+
     identifier: str
     title: str = ""
     abstract: str = ""
@@ -171,6 +278,13 @@ class ProcessDescription:
     status_supported: bool = False
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
+    input_descriptions: list = field(default_factory=list)
+    output_descriptions: list = field(default_factory=list)
+
+    @property
+    def asynchronous(self) -> bool:
+        """Whether the process can run with a stored response and status updates (WPS 1.0.0 async)."""
+        return self.store_supported and self.status_supported
 
 
 # ---------------------------------------------------------------- XML
@@ -220,7 +334,11 @@ def execute_request_xml(identifier: str, inputs, outputs, *, asynchronous: bool 
         elif isinstance(item, ComplexInput):
             complex_data = ElementTree.SubElement(data, _q("wps", "ComplexData"), _without_none(
                 {"mimeType": item.mime_type}, encoding=item.encoding, schema=item.schema))
-            complex_data.text = item.data or ""
+            embedded = _embeddable_xml(item)
+            if embedded is not None:
+                complex_data.append(embedded)
+            else:
+                complex_data.text = item.data or ""
         else:
             raise TypeError(f"unsupported WPS input {item!r}")
     response_form = ElementTree.SubElement(root, _q("wps", "ResponseForm"))
@@ -231,6 +349,18 @@ def execute_request_xml(identifier: str, inputs, outputs, *, asynchronous: bool 
             {"asReference": _format_value(output.as_reference)}, mimeType=output.mime_type))
         ElementTree.SubElement(element, _q("ows", "Identifier")).text = output.identifier
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _embeddable_xml(item: ComplexInput):
+    """The root element of ``item.data`` when it is an XML document of an XML format, else None."""
+    if item.encoding or "xml" not in item.mime_type.lower() or not (item.data or "").lstrip().startswith("<"):
+        return None
+    if re.search(r"<!(DOCTYPE|ENTITY)", item.data[:4096], re.I):
+        return None
+    try:
+        return ElementTree.fromstring(item.data.encode("utf-8"))
+    except ElementTree.ParseError:
+        return None  # not well-formed: sent as text, and the server judges it
 
 
 def _without_none(attributes: dict, **optional) -> dict:
@@ -263,9 +393,13 @@ def _children(element, name):
     return [child for child in element if _local(child.tag) == name] if element is not None else []
 
 
+def _element_text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
 def _text(element, name) -> str:
     child = _child(element, name)
-    return " ".join("".join(child.itertext()).split()) if child is not None else ""
+    return _element_text(child) if child is not None else ""
 
 
 def exception_from_report(root) -> WpsExceptionReport:
@@ -318,10 +452,35 @@ def parse_execute_response(body: bytes) -> ExecuteResponse:
             value.mime_type = reference.get("mimeType")
         data = _child(output, "Data")
         if data is not None and len(data):
-            value.mime_type = data[0].get("mimeType")
-            value.data = "".join(data[0].itertext())
+            _read_output_data(value, data[0])
         response.outputs[value.identifier] = value
     return response
+
+
+def _read_output_data(value: OutputValue, element) -> None:
+    kind = _local(element.tag)
+    value.mime_type = element.get("mimeType")
+    value.encoding, value.schema = element.get("encoding"), element.get("schema")
+    if kind == "BoundingBoxData":
+        value.crs = element.get("crs", "")
+        try:
+            lower = [float(number) for number in _text(element, "LowerCorner").split()]
+            upper = [float(number) for number in _text(element, "UpperCorner").split()]
+            value.bbox = (lower[0], lower[1], upper[0], upper[1])
+        except (ValueError, IndexError) as exc:
+            raise WpsBadResponse(f"the WPS output {value.identifier!r} is not a valid bounding box") from exc
+        value.data = f"{value.bbox[0]!r} {value.bbox[1]!r} {value.bbox[2]!r} {value.bbox[3]!r}"
+        return
+    if kind == "LiteralData":
+        value.data_type = re.split(r"[#:/]", element.get("dataType", ""))[-1].lower()
+        value.uom = element.get("uom", "")
+        value.data = "".join(element.itertext()).strip()
+        return
+    if len(element):
+        # XML content (GML, for example) embedded as elements: serialise it back.
+        value.data = "".join(ElementTree.tostring(child, encoding="unicode") for child in element)
+    else:
+        value.data = element.text or ""
 
 
 def parse_capabilities(body: bytes) -> list:
@@ -334,26 +493,137 @@ def parse_capabilities(body: bytes) -> list:
             for process in _children(_child(root, "ProcessOfferings"), "Process")]
 
 
-def parse_process_description(body: bytes, identifier: str) -> ProcessDescription:
-    """The description of ``identifier`` in a DescribeProcess answer (identifiers only for inputs/outputs)."""
+def parse_process_descriptions(body: bytes) -> list:
+    """Every process of a DescribeProcess answer, with full input and output descriptions."""
     root = parse_xml(body, "DescribeProcess request")
     _raise_if_exception_report(root)
     if _local(root.tag) != "ProcessDescriptions":
         raise _not_wps(root, "DescribeProcess request")
-    for description in _children(root, "ProcessDescription"):
-        if _text(description, "Identifier") != identifier:
-            continue
-        return ProcessDescription(
-            identifier=identifier,
-            title=_text(description, "Title"),
-            abstract=_text(description, "Abstract"),
-            store_supported=description.get("storeSupported", "false") == "true",
-            status_supported=description.get("statusSupported", "false") == "true",
-            inputs=[_text(item, "Identifier") for item in _children(_child(description, "DataInputs"), "Input")],
-            outputs=[_text(item, "Identifier")
-                     for item in _children(_child(description, "ProcessOutputs"), "Output")],
-        )
+    return [_process_description(element) for element in _children(root, "ProcessDescription")]
+
+
+def parse_process_description(body: bytes, identifier: str) -> ProcessDescription:
+    """The description of ``identifier`` in a DescribeProcess answer."""
+    for description in parse_process_descriptions(body):
+        if description.identifier == identifier:
+            return description
     raise WpsProcessNotFound(f"the WPS server does not describe a process named {identifier!r}")
+
+
+def _process_description(element) -> ProcessDescription:
+    inputs = [_input_description(item) for item in _children(_child(element, "DataInputs"), "Input")]
+    outputs = [_output_description(item) for item in _children(_child(element, "ProcessOutputs"), "Output")]
+    return ProcessDescription(
+        identifier=_text(element, "Identifier"),
+        title=_text(element, "Title"),
+        abstract=_text(element, "Abstract"),
+        store_supported=element.get("storeSupported", "false").strip().lower() == "true",
+        status_supported=element.get("statusSupported", "false").strip().lower() == "true",
+        inputs=[item.identifier for item in inputs],
+        outputs=[item.identifier for item in outputs],
+        input_descriptions=inputs,
+        output_descriptions=outputs,
+    )
+
+
+def _occurs(value: str | None, default: int | None) -> int | None:
+    if value is None or not value.strip():
+        return default
+    if value.strip().lower() == "unbounded":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise WpsBadResponse(f"the WPS process description has an invalid occurrence count {value!r}") from exc
+
+
+def _data_type(element) -> str:
+    """The local name of an ows:DataType: ``xs:integer``, ``…#double`` and ``integer`` all give the last part."""
+    data_type = _child(element, "DataType")
+    if data_type is None:
+        return ""
+    name = "".join(data_type.itertext()).strip() or data_type.get(_q("ows", "reference"), "") \
+        or data_type.get("reference", "")
+    return re.split(r"[#:/]", name)[-1].strip().lower()
+
+
+def _uoms(element) -> tuple:
+    uoms = _child(element, "UOMs")
+    names = [_text(_child(uoms, "Default"), "UOM")]
+    names += [_element_text(item) for item in _children(_child(uoms, "Supported"), "UOM")]
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _format(element) -> Format:
+    return Format(_text(element, "MimeType"), _text(element, "Encoding"), _text(element, "Schema"))
+
+
+def _formats(element) -> tuple:
+    formats = [_format(item) for item in _children(_child(element, "Default"), "Format")]
+    formats += [_format(item) for item in _children(_child(element, "Supported"), "Format")]
+    return tuple(dict.fromkeys(item for item in formats if item.mime_type))
+
+
+def _crss(element) -> tuple:
+    names = [_text(_child(element, "Default"), "CRS")]
+    names += [_element_text(item) for item in _children(_child(element, "Supported"), "CRS")]
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _input_description(element) -> InputDescription:
+    description = InputDescription(
+        identifier=_text(element, "Identifier"), kind="", title=_text(element, "Title"),
+        abstract=_text(element, "Abstract"), min_occurs=_occurs(element.get("minOccurs"), 1),
+        max_occurs=_occurs(element.get("maxOccurs"), 1))
+    literal, bbox, complex_data = (_child(element, "LiteralData"), _child(element, "BoundingBoxData"),
+                                   _child(element, "ComplexData"))
+    if literal is not None:
+        description.kind = LITERAL
+        description.data_type = _data_type(literal)
+        description.uoms = _uoms(literal)
+        allowed = _child(literal, "AllowedValues")
+        description.allowed_values = tuple(_element_text(value) for value in _children(allowed, "Value"))
+        description.ranges = tuple((_text(item, "MinimumValue"), _text(item, "MaximumValue"))
+                                   for item in _children(allowed, "Range"))
+        description.any_value = _child(literal, "AnyValue") is not None
+        default = _child(literal, "DefaultValue")
+        description.default = "".join(default.itertext()).strip() if default is not None else None
+    elif bbox is not None:
+        description.kind = BOUNDING_BOX
+        description.crss = _crss(bbox)
+    elif complex_data is not None:
+        description.kind = COMPLEX
+        description.formats = _formats(complex_data)
+        megabytes = complex_data.get("maximumMegabytes")
+        try:
+            description.maximum_megabytes = float(megabytes) if megabytes not in (None, "") else None
+        except ValueError:
+            description.maximum_megabytes = None
+    else:
+        raise WpsBadResponse(f"the WPS process description's input {description.identifier!r} has no "
+                             "LiteralData, BoundingBoxData or ComplexData")
+    return description
+
+
+def _output_description(element) -> OutputDescription:
+    description = OutputDescription(identifier=_text(element, "Identifier"), kind="",
+                                    title=_text(element, "Title"), abstract=_text(element, "Abstract"))
+    literal, bbox, complex_output = (_child(element, "LiteralOutput"), _child(element, "BoundingBoxOutput"),
+                                     _child(element, "ComplexOutput"))
+    if literal is not None:
+        description.kind = LITERAL
+        description.data_type = _data_type(literal)
+        description.uoms = _uoms(literal)
+    elif bbox is not None:
+        description.kind = BOUNDING_BOX
+        description.crss = _crss(bbox)
+    elif complex_output is not None:
+        description.kind = COMPLEX
+        description.formats = _formats(complex_output)
+    else:
+        raise WpsBadResponse(f"the WPS process description's output {description.identifier!r} has no "
+                             "LiteralOutput, BoundingBoxOutput or ComplexOutput")
+    return description
 
 
 def _sniff(body: bytes) -> str:
@@ -391,7 +661,29 @@ class WpsClient:
     # -- service requests
 
     def get_capabilities(self) -> list:
-        return parse_capabilities(self._get(self._kvp_url(request="GetCapabilities"), "GetCapabilities request"))
+        return parse_capabilities(self.capabilities_document())
+
+    def capabilities_document(self) -> bytes:
+        """The GetCapabilities XML, checked to be a WPS Capabilities document."""
+        body = self._get(self._kvp_url(request="GetCapabilities"), "GetCapabilities request")
+        parse_capabilities(body)
+        return body
+
+    def descriptions_document(self, identifiers, chunk: int = 20) -> bytes:
+        """One ProcessDescriptions XML document describing every process of ``identifiers``.
+
+        Asked ``chunk`` identifiers at a time (a comma-separated list, as WPS 1.0.0
+        allows) so that URLs stay short; the answers are merged, and checked.
+        """
+        identifiers = list(identifiers)
+        merged = ElementTree.Element(_q("wps", "ProcessDescriptions"), {"service": "WPS", "version": "1.0.0"})
+        for start in range(0, len(identifiers), chunk):
+            body = self._get(self._kvp_url(request="DescribeProcess",
+                                           identifier=",".join(identifiers[start:start + chunk])),
+                             "DescribeProcess request")
+            parse_process_descriptions(body)
+            merged.extend(_children(parse_xml(body, "DescribeProcess request"), "ProcessDescription"))
+        return ElementTree.tostring(merged, encoding="utf-8", xml_declaration=True)
 
     def describe_process(self, identifier: str) -> ProcessDescription:
         """The process description; :class:`WpsProcessNotFound` when the server has no such process."""

@@ -1,0 +1,436 @@
+"""One Processing algorithm per process of a remote WPS server, built from its DescribeProcess.
+
+Execution: asynchronous when the process supports it (storeSupported and
+statusSupported: ``storeExecuteResponse="true" status="true"``), following the
+status document for progress and messages; synchronous otherwise. Cancelling
+stops waiting at once. WPS 1.0.0 has no operation to stop a job on the server
+(Dismiss came with WPS 2.0), so a cancelled job runs to its end there (a
+PyWPS server just finishes it); nothing is downloaded or written here.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingOutputDefinition,
+    QgsVectorLayerFeatureSource,
+)
+
+from ..translation import tr
+from ..wps_client import (
+    FAILED,
+    SUCCEEDED,
+    BoundingBoxInput,
+    LiteralInput,
+    OutputRequest,
+    WpsBadResponse,
+    WpsCanceled,
+    WpsClient,
+    WpsError,
+    WpsExceptionReport,
+    WpsHttpError,
+    WpsProcessFailed,
+    WpsProcessNotFound,
+    WpsUnreachable,
+    redact,
+)
+from . import payloads
+from .parameters import (
+    BOUNDING_BOX,
+    COMPLEX,
+    LITERAL,
+    complex_kind,
+    input_parameter,
+    literal_type,
+    number_bounds,
+    output_definitions,
+    preferred_format,
+)
+
+_EPSG = re.compile(r"EPSG(?::[\d.]*)?:+(\d+)$|EPSG/[\d.]+/(\d+)$", re.I)
+
+
+def epsg_authid(crs_name: str) -> str:
+    """``EPSG:<code>`` for the spellings servers use (``EPSG:4326``, ``urn:ogc:def:crs:EPSG::4326``,
+    ``urn:ogc:def:crs:EPSG:6.6:4326``, ``http://www.opengis.net/def/crs/EPSG/0/4326``); else the name."""
+    match = _EPSG.search(crs_name.strip())
+    return f"EPSG:{match.group(1) or match.group(2)}" if match else crs_name.strip()
+
+
+def algorithm_name(identifier: str) -> str:
+    """The Processing name of a process: its identifier, with characters other than letters,
+    digits, ``_``, ``-`` and ``.`` replaced by ``_`` (a ``:`` would break ``provider:algorithm`` ids)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", identifier)
+
+
+def _given(value) -> bool:
+    return value is not None and value != "" and value != []
+
+
+class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
+    """Runs one process of ``server`` (a ``RemoteServer``) described by ``description``."""
+
+    def __init__(self, server, description):
+        super().__init__()
+        self._server = server
+        self._description = description
+        self._input_bindings = []
+        self._output_bindings = []
+        self._prepared = None
+
+    def tr(self, text):
+        return tr(text)
+
+    def createInstance(self):
+        return type(self)(self._server, self._description)
+
+    def name(self):
+        return algorithm_name(self._description.identifier)
+
+    def displayName(self):
+        return self._description.title or self._description.identifier
+
+    def shortDescription(self):
+        return self._description.abstract
+
+    def tags(self):
+        return ["wps", "remote", self._description.identifier]
+
+    def shortHelpString(self):
+        description = self._description
+        parts = [f"<p>{html.escape(description.abstract)}</p>" if description.abstract else ""]
+        parts.append(tr("<p>Process <b>{identifier}</b> of the WPS server {title} ({url}), run {mode}.</p>").format(
+            identifier=html.escape(description.identifier), title=html.escape(self._server.title),
+            url=html.escape(redact(self._server.url)),
+            mode=tr("asynchronously (progress follows the server's status)") if description.asynchronous
+            else tr("synchronously (the server offers no status updates for it)")))
+        parts.append(f"<h3>{tr('Inputs')}</h3>")
+        for item in description.input_descriptions:
+            parts.append(f"<p><b>{html.escape(item.title or item.identifier)}</b> ({html.escape(item.identifier)})"
+                         f"{': ' + html.escape(item.abstract) if item.abstract else ''}{_input_notes(item)}</p>")
+        parts.append(f"<h3>{tr('Outputs')}</h3>")
+        for item in description.output_descriptions:
+            parts.append(f"<p><b>{html.escape(item.title or item.identifier)}</b> ({html.escape(item.identifier)})"
+                         f"{': ' + html.escape(item.abstract) if item.abstract else ''}</p>")
+        if description.asynchronous:
+            parts.append(tr("<p>Cancelling stops waiting for the job; WPS 1.0.0 cannot stop it on the server, "
+                            "where it runs to its end.</p>"))
+        return "".join(parts)
+
+    def initAlgorithm(self, config=None):
+        self._input_bindings, self._output_bindings = [], []
+        names = set()
+        for item in self._description.input_descriptions:
+            parameter, binding = input_parameter(item)
+            self.addParameter(parameter)
+            self._input_bindings.append(binding)
+            names.add(item.identifier)
+        for item in self._description.output_descriptions:
+            definition, binding = output_definitions(item, names, self._description.store_supported)
+            if isinstance(definition, QgsProcessingOutputDefinition):
+                self.addOutput(definition)
+            else:
+                self.addParameter(definition)
+            self._output_bindings.append(binding)
+
+    # ------------------------------------------------------------ prepare (main thread)
+
+    def prepareAlgorithm(self, parameters, context, feedback):
+        """Read literal values, extents, layers and destinations; layers only here (not thread-safe)."""
+        literals, complex_inputs = [], []
+        for binding in self._input_bindings:
+            item = binding.description
+            value = parameters.get(item.identifier, self.parameterDefinition(item.identifier).defaultValue())
+            if not _given(value):
+                continue
+            literals.extend(self._literal_inputs(binding, parameters, context, feedback))
+            complex_inputs.extend(self._complex_inputs(binding, parameters, context))
+        destinations = {}
+        for binding in self._output_bindings:
+            if binding.shape in ("raster", "vector"):
+                destinations[binding.name] = self.parameterAsOutputLayer(parameters, binding.name, context)
+            elif binding.shape == "file":
+                destinations[binding.name] = self.parameterAsFileOutput(parameters, binding.name, context)
+        self._prepared = (literals, complex_inputs, destinations)
+        return True
+
+    def _literal_inputs(self, binding, parameters, context, feedback):
+        item, name, shape = binding.description, binding.description.identifier, binding.shape
+        if shape == "number":
+            if literal_type(item) == "integer":
+                return [LiteralInput(name, self.parameterAsInt(parameters, name, context))]
+            return [LiteralInput(name, self.parameterAsDouble(parameters, name, context))]
+        if shape == "boolean":
+            return [LiteralInput(name, self.parameterAsBoolean(parameters, name, context))]
+        if shape == "enum":
+            return [LiteralInput(name, self.parameterAsEnumString(parameters, name, context))]
+        if shape == "enums":
+            values = self.parameterAsEnumStrings(parameters, name, context)
+            self._check_count(item, len(values))
+            return [LiteralInput(name, value) for value in values]
+        if shape == "string":
+            return [LiteralInput(name, self.parameterAsString(parameters, name, context))]
+        if shape == "lines":
+            values = [line.strip() for line in self.parameterAsString(parameters, name, context).splitlines()]
+            values = [_checked_literal(item, value) for value in values if value]
+            self._check_count(item, len(values))
+            return [LiteralInput(name, value) for value in values]
+        if shape == "extent":
+            return [self._bounding_box(item, parameters, context, feedback)]
+        return []
+
+    def _check_count(self, item, count):
+        if item.max_occurs is not None and count > item.max_occurs:
+            raise QgsProcessingException(tr("{input}: at most {maximum} values, {count} given.").format(
+                input=item.title or item.identifier, maximum=item.max_occurs, count=count))
+        if count < item.min_occurs:
+            raise QgsProcessingException(tr("{input}: at least {minimum} values, {count} given.").format(
+                input=item.title or item.identifier, minimum=item.min_occurs, count=count))
+
+    def _bounding_box(self, item, parameters, context, feedback):
+        """The extent in its own CRS when the server supports it, else reprojected to the server's default."""
+        name = item.identifier
+        given_crs = self.parameterAsExtentCrs(parameters, name, context)
+        supported = {epsg_authid(crs): crs for crs in item.crss}
+        if given_crs.isValid() and (given_crs.authid() in supported or not supported):
+            rectangle = self.parameterAsExtent(parameters, name, context, given_crs)
+            crs_name = supported.get(given_crs.authid(), given_crs.authid())
+        else:
+            crs_name = item.crss[0]
+            target = QgsCoordinateReferenceSystem(epsg_authid(crs_name))
+            if not target.isValid():
+                raise QgsProcessingException(tr("{input}: QGIS does not know the server's CRS {crs}.").format(
+                    input=item.title or name, crs=crs_name))
+            if given_crs.isValid():
+                feedback.pushInfo(tr("{input}: the server does not take {given}; the extent is sent in {crs}.")
+                                  .format(input=item.title or name, given=given_crs.authid(), crs=crs_name))
+            rectangle = self.parameterAsExtent(parameters, name, context, target)
+        return BoundingBoxInput(name, rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(),
+                                rectangle.yMaximum(), crs_name)
+
+    def _complex_inputs(self, binding, parameters, context):
+        """Callables that make the ComplexInputs in processAlgorithm (exports may take a while)."""
+        item, name, shape = binding.description, binding.description.identifier, binding.shape
+        if item.kind != COMPLEX:
+            return []
+        wanted = preferred_format(item.formats)
+        limit = item.maximum_megabytes
+        if shape == "vector":
+            return [lambda: self._vector_input(item, wanted, parameters, context)]
+        if shape == "raster":
+            layer = self.parameterAsRasterLayer(parameters, name, context)
+            if layer is None:
+                raise QgsProcessingException(tr("{input}: the raster layer could not be loaded.").format(
+                    input=item.title or name))
+            source = layer.source()
+            return [lambda: payloads.raster_input(name, source, wanted, limit)]
+        if shape == "file":
+            path = self.parameterAsFile(parameters, name, context)
+            return [lambda: payloads.file_input(name, path, wanted, limit)]
+        if shape == "files":
+            paths = self.parameterAsFileList(parameters, name, context)
+            self._check_count(item, len(paths))
+            return [lambda path=path: payloads.file_input(name, path, wanted, limit) for path in paths]
+        if shape == "layers":
+            layers = self.parameterAsLayerList(parameters, name, context)
+            self._check_count(item, len(layers))
+            if complex_kind(item.formats) == "raster":
+                raster_sources = [layer.source() for layer in layers]
+                return [lambda source=source: payloads.raster_input(name, source, wanted, limit)
+                        for source in raster_sources]
+            sources = [(QgsVectorLayerFeatureSource(layer), layer.crs()) for layer in layers]
+            return [lambda source=source, crs=crs: payloads.vector_input(name, source.getFeatures(), crs, wanted,
+                                                                         limit)
+                    for source, crs in sources]
+        return []
+
+    def _vector_input(self, item, wanted, parameters, context):
+        source = self.parameterAsSource(parameters, item.identifier, context)
+        if source is None:
+            raise QgsProcessingException(tr("{input}: the vector layer could not be loaded.").format(
+                input=item.title or item.identifier))
+        return payloads.vector_input(item.identifier, source.getFeatures(), source.sourceCrs(), wanted,
+                                     item.maximum_megabytes)
+
+    # ------------------------------------------------------------ run (worker thread)
+
+    def processAlgorithm(self, parameters, context, feedback):
+        literals, complex_makers, destinations = self._prepared
+        self._prepared = None
+        description = self._description
+        try:
+            inputs = literals + [make() for make in complex_makers]
+        except payloads.PayloadError as exc:
+            raise QgsProcessingException(tr("Cannot send the input: {error}").format(error=exc)) from exc
+        outputs = [OutputRequest(binding.description.identifier,
+                                 as_reference=binding.description.kind == COMPLEX and description.store_supported,
+                                 mime_type=binding.request_format.mime_type if binding.request_format else None)
+                   for binding in self._output_bindings]
+        client = WpsClient(self._server.url, authcfg=self._server.authcfg, feedback=feedback)
+        feedback.setProgress(5)
+        try:
+            response = self._execute(client, inputs, outputs, feedback)
+            results = self._write_outputs(client, response, destinations, feedback)
+        except WpsError as exc:
+            raise self._error(exc) from exc
+        except payloads.PayloadError as exc:
+            raise QgsProcessingException(tr("Cannot write the output: {error}").format(error=exc)) from exc
+        feedback.setProgress(100)
+        return results
+
+    def _execute(self, client, inputs, outputs, feedback):
+        identifier = self._description.identifier
+        if not self._description.asynchronous:
+            feedback.pushInfo(tr("Running {process} on {url} (synchronous)…").format(
+                process=identifier, url=redact(self._server.url)))
+            response = client.execute(identifier, inputs, outputs, asynchronous=False)
+            if response.status == FAILED:
+                raise WpsProcessFailed(response.exception_code, response.exception_text)
+            return response
+        feedback.pushInfo(tr("Running {process} on {url} (asynchronous)…").format(
+            process=identifier, url=redact(self._server.url)))
+        last_message = []
+
+        def on_status(response):
+            percent = 100 if response.status == SUCCEEDED else response.percent
+            if percent is not None:
+                feedback.setProgress(5 + 0.85 * max(0, min(100, percent)))
+            if response.message and response.message not in last_message:
+                last_message[:] = [response.message]
+                feedback.pushInfo(tr("WPS: {message}").format(message=response.message))
+
+        return client.run(identifier, inputs, outputs, on_status=on_status)
+
+    def _write_outputs(self, client, response, destinations, feedback):
+        results = {}
+        for binding in self._output_bindings:
+            identifier = binding.description.identifier
+            value = response.outputs.get(identifier)
+            if value is None:
+                raise WpsBadResponse(f"the server's answer has no output {identifier!r}")
+            if binding.shape in ("raster", "vector", "file"):
+                feedback.pushInfo(tr("Writing {output}…").format(output=identifier))
+                results[binding.name] = self._write_complex(client, binding, value, destinations[binding.name])
+            else:
+                results[binding.name] = _literal_result(binding, value)
+        return results
+
+    def _write_complex(self, client, binding, value, path):
+        """Download or write the output at ``path``, converted when its extension asks for another format."""
+        served = preferred_format(binding.description.formats)
+        if value.mime_type:
+            served = type(served)(value.mime_type, value.encoding or served.encoding, value.schema or served.schema)
+        native = binding.shape == "file" or os.path.splitext(path)[1].lower() in payloads.native_extensions(served)
+        target = path
+        if not native:
+            handle, target = tempfile.mkstemp(suffix=payloads.native_extensions(served)[0],
+                                              dir=os.path.dirname(os.path.abspath(path)), prefix=".wmsedge-")
+            os.close(handle)
+        try:
+            if value.href:
+                client.download(value.href, target)
+            else:
+                payloads.write_atomically(target, value.payload())
+            if not native:
+                payloads.convert(target, path, served)
+        finally:
+            if not native and os.path.exists(target):
+                os.remove(target)
+        return path
+
+    def _error(self, exc) -> QgsProcessingException:
+        """A QgsProcessingException for users, with the server's code and text when it gave them."""
+        process, server = self._description.identifier, self._server.title
+        if isinstance(exc, WpsCanceled):
+            return QgsProcessingException(tr(
+                "Cancelled: nothing was written. (WPS 1.0.0 cannot stop a job on the server: it runs to its end "
+                "there.)"))
+        if isinstance(exc, WpsUnreachable):
+            return QgsProcessingException(tr("The WPS server {server} cannot be reached: {error}").format(
+                server=server, error=exc))
+        if isinstance(exc, WpsProcessNotFound) or (
+                isinstance(exc, WpsExceptionReport) and exc.locator.lower() == "identifier"):
+            return QgsProcessingException(tr(
+                "The WPS server {server} no longer offers the process {process}; refresh the server's processes "
+                "({error}).").format(server=server, process=process, error=exc))
+        if isinstance(exc, WpsExceptionReport):
+            return QgsProcessingException(tr("The WPS server refused the request with {code}: {text}").format(
+                code=exc.code or tr("no code"), text=exc.text or tr("no message")))
+        if isinstance(exc, WpsProcessFailed):
+            return QgsProcessingException(tr("The WPS process {process} failed with {code}: {text}").format(
+                process=process, code=exc.code or tr("no code"), text=exc.text or tr("no message")))
+        if isinstance(exc, WpsHttpError):
+            return QgsProcessingException(tr("WPS HTTP error: {error}").format(error=exc))
+        return QgsProcessingException(tr("WPS error: {error}").format(error=exc))
+
+
+def _input_notes(item) -> str:
+    """Allowed values, ranges, units, CRSs, formats and occurrences of an input, for the help."""
+    notes = []
+    if item.kind == LITERAL:
+        if item.allowed_values:
+            notes.append(tr("one of {values}").format(values=", ".join(item.allowed_values)))
+        minimum, maximum = number_bounds(item)
+        if item.ranges:
+            notes.append(tr("from {minimum} to {maximum}").format(
+                minimum="-∞" if minimum is None else f"{minimum:g}",
+                maximum="∞" if maximum is None else f"{maximum:g}"))
+        if item.default is not None:
+            notes.append(tr("default {value}").format(value=item.default))
+        if item.uoms:
+            notes.append(tr("unit {unit}").format(unit=", ".join(item.uoms)))
+    elif item.kind == BOUNDING_BOX and item.crss:
+        notes.append(tr("CRS {crss}").format(crss=", ".join(item.crss)))
+    elif item.kind == COMPLEX:
+        notes.append(tr("formats {formats}").format(formats=", ".join(
+            dict.fromkeys(fmt.mime_type for fmt in item.formats))))
+        if item.maximum_megabytes:
+            notes.append(tr("at most {megabytes:g} MB").format(megabytes=item.maximum_megabytes))
+    if item.optional:
+        notes.append(tr("optional"))
+    if item.multiple:
+        notes.append(tr("up to {count} values").format(count=item.max_occurs) if item.max_occurs
+                     else tr("any number of values"))
+    return f" <i>({html.escape('; '.join(notes))})</i>" if notes else ""
+
+
+def _checked_literal(item, text: str):
+    """One line of a repeated literal, checked against the data type and range."""
+    kind = literal_type(item)
+    try:
+        value = int(text) if kind == "integer" else float(text) if kind == "float" else text
+    except ValueError:
+        raise QgsProcessingException(tr("{input}: {value!r} is not a valid {kind}.").format(
+            input=item.title or item.identifier, value=text, kind=kind)) from None
+    minimum, maximum = number_bounds(item)
+    if kind in ("integer", "float") and ((minimum is not None and value < minimum)
+                                         or (maximum is not None and value > maximum)):
+        raise QgsProcessingException(tr("{input}: {value} is outside the allowed range.").format(
+            input=item.title or item.identifier, value=text))
+    return value
+
+
+def _literal_result(binding, value):
+    text = (value.data or "").strip()
+    if binding.shape == "extent":
+        if value.bbox is None:
+            raise WpsBadResponse(f"the output {binding.description.identifier!r} is not a bounding box")
+        xmin, ymin, xmax, ymax = value.bbox
+        crs = f" [{epsg_authid(value.crs)}]" if value.crs else ""
+        return f"{xmin!r},{xmax!r},{ymin!r},{ymax!r}{crs}"
+    if binding.shape == "boolean":
+        return text.lower() in ("true", "1")
+    if binding.shape == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            raise WpsBadResponse(f"the output {binding.description.identifier!r} is not a number: {text!r}") from None
+        return int(number) if literal_type(binding.description) == "integer" and number.is_integer() else number
+    return value.data or ""
