@@ -33,3 +33,13 @@ def no_servers(qgis_app):
     settings.remove(SETTINGS_GROUP)
     for key, value in saved.items():
         settings.setValue(key, value)
+
+
+@pytest.fixture(scope="module")
+def zoo_provider_id(zoo_server, qgis_processing, tmp_path_factory):
+    """The zoo added as a server through the real ServerStore, its provider registered by the real
+    RemoteProviders registry; yields the provider id (= server id); removed (settings and provider) after."""
+    from .remote_providers import registered_server
+
+    with registered_server(zoo_server.url, tmp_path_factory.mktemp("zoo_cache"), title="Zoo") as (_, _, server):
+        yield server.server_id
