@@ -331,7 +331,8 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
         target = path
         if not native:
             handle, target = tempfile.mkstemp(suffix=payloads.native_extensions(served)[0],
-                                              dir=os.path.dirname(os.path.abspath(path)), prefix=".wmsedge-")
+                                              dir=os.path.dirname(os.path.abspath(path)),
+                                              prefix="wmsedge_download_")
             os.close(handle)
         try:
             if value.href:

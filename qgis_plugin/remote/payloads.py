@@ -41,6 +41,7 @@ def geojson_text(features, crs) -> str:
     exporter = QgsJsonExporter()
     exporter.setSourceCrs(crs)
     exporter.setTransformGeometries(True)
+    exporter.setPrecision(17)  # the default (6 decimals) would move points by up to 0.1 m
     return exporter.exportFeatures(list(features))
 
 
