@@ -3,20 +3,31 @@
 Pixels are read through QGIS's own provider (WMS, WMTS, XYZ, GDAL...), so the
 user's proxy, authentication and source types all apply; when the tile's CRS
 differs from the layer's, a ``QgsRasterProjector`` in a ``QgsRasterPipe``
-reprojects (exact precision, nearest neighbour).
+reprojects (exact precision, nearest neighbour). Every WMS GetMap the read
+sends is checked on its own (:class:`GetMapCheck`), because QGIS's WMS
+provider turns a failed GetMap into transparent pixels without an error.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import os
+import re
+import sys
 import tempfile
+from urllib.parse import parse_qsl
 
 import numpy as np
 from osgeo import gdal, osr
+from PIL import Image
 from qgis.core import (
     Qgis,
+    QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransformContext,
+    QgsNetworkAccessManager,
+    QgsNetworkRequestParameters,
     QgsRaster,
     QgsRasterBlockFeedback,
     QgsRasterDataProvider,
@@ -24,8 +35,11 @@ from qgis.core import (
     QgsRasterProjector,
     QgsRectangle,
 )
+from qgis.PyQt.QtCore import Qt, QThread, QUrl
+from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
 
 from .core.georef import TileGrid
+from .core.wms import WmsServiceException, _exception_from_xml, _sniff
 
 _NUMPY_TYPES = {
     Qgis.Byte: np.uint8,
@@ -72,9 +86,11 @@ def read_tile_pixels(provider: QgsRasterDataProvider, grid: TileGrid, grid_crs: 
     source = pipe.last()
 
     def read_band(band):
-        block = source.block(band, rectangle, grid.width, grid.height, feedback)
+        with GetMapCheck(feedback) as getmap_check:
+            block = source.block(band, rectangle, grid.width, grid.height, feedback)
         if feedback.isCanceled():
             raise RasterReadCanceled("reading the layer was cancelled")
+        getmap_check.raise_first_problem()
         if block is None or not block.isValid() or block.isEmpty():
             detail = block.error().summary() if block is not None and not block.error().isEmpty() else ""
             raise RasterReadError("the layer's data provider returned no pixels for the tile"
@@ -103,6 +119,141 @@ def read_tile_pixels(provider: QgsRasterDataProvider, grid: TileGrid, grid_crs: 
     return _stack(values, valid)
 
 
+class GetMapCheck:
+    """Checks each WMS GetMap reply sent in this thread while it is open; a context manager.
+
+    QGIS 3.22's WMS provider answers a failed GetMap (refused, timed out, HTTP error, service
+    exception, a page or bytes that are not the image) with a valid, transparent block and no
+    error: only a QgsMessageLog line, and nothing at all for an image of the wrong size. So the
+    replies are checked here. This thread's QgsNetworkAccessManager (the one the provider uses)
+    announces each reply before the provider connects to it, so :meth:`_check` runs first when
+    it finishes and can peek at the body without consuming it. QGIS's own log lines that name
+    one of these requests count too (they report an image QGIS could not decode).
+    """
+
+    def __init__(self, feedback: QgsRasterBlockFeedback | None = None):
+        self.feedback = feedback
+        self.problems = []  # from the replies themselves
+        self.logged = []  # from QGIS's log
+        self._aborted = []  # (request id, where): timed out or cancelled, known only once the read ends
+        self._urls = []
+        self._pending = []
+        self._thread = QThread.currentThread()
+        self._timed_out = set()
+        self._manager = QgsNetworkAccessManager.instance()  # this thread's instance
+        self._log = QgsApplication.messageLog()
+
+    def __enter__(self):
+        # Direct connections: the checks run in the thread that reads, before the provider's own slots.
+        self._manager.requestCreated.connect(self._on_request_created, Qt.DirectConnection)
+        self._manager.requestTimedOut[QgsNetworkRequestParameters].connect(self._on_timed_out, Qt.DirectConnection)
+        self._log.messageReceived.connect(self._on_log_message, Qt.DirectConnection)
+        return self
+
+    def __exit__(self, *exc):
+        self._manager.requestCreated.disconnect(self._on_request_created)
+        self._manager.requestTimedOut[QgsNetworkRequestParameters].disconnect(self._on_timed_out)
+        self._log.messageReceived.disconnect(self._on_log_message)
+
+    def raise_first_problem(self):
+        for request_id, where in self._aborted:
+            if request_id in self._timed_out:
+                self.problems.append(f"the WMS at {where} did not answer the GetMap request within "
+                                     f"{QgsNetworkAccessManager.timeout() / 1000:g} s (QGIS's network timeout)")
+            elif self.feedback is None or not self.feedback.isCanceled():
+                self.problems.append(f"the GetMap request to the WMS at {where} was aborted")
+        if self.problems or self.logged:
+            raise RasterReadError((self.problems or self.logged)[0])
+
+    def _on_request_created(self, reply):
+        if reply.thread() != self._thread:
+            return  # another thread's request, relayed: not this read's
+        query = {key.upper(): value for key, value in parse_qsl(reply.url().query())}
+        if query.get("REQUEST", "").lower() != "getmap":
+            return
+        self._urls.append(reply.url().toString())
+        size = (query.get("WIDTH", ""), query.get("HEIGHT", ""))
+        expected = tuple(map(int, size)) if all(text.isdigit() for text in size) else None
+        check = functools.partial(self._check, reply, expected)
+        self._pending.append(check)  # the connection alone may not keep it alive
+        reply.finished.connect(check, Qt.DirectConnection)
+
+    def _on_timed_out(self, parameters):
+        self._timed_out.add(parameters.requestId())
+
+    def _on_log_message(self, message, tag, level):
+        if any(url in message for url in self._urls):
+            for url in self._urls:
+                message = message.replace(url, _where(QUrl(url)))
+            self.logged.append(f"QGIS reports: {message}")
+
+    def _check(self, reply, expected):
+        if reply.error() == QNetworkReply.OperationCanceledError:
+            # QGIS emits requestTimedOut after this: decide in raise_first_problem.
+            self._aborted.append((reply.property("requestId"), _where(reply.url())))
+            return
+        problem = _getmap_problem(reply, expected)
+        if problem:
+            self.problems.append(problem)
+
+
+def _where(url: QUrl) -> str:
+    return url.toString(QUrl.RemoveQuery | QUrl.RemoveUserInfo | QUrl.RemoveFragment)
+
+
+def _getmap_problem(reply, expected) -> str | None:
+    """What is wrong with a finished GetMap reply, for users; None if it holds the image asked for."""
+    where = _where(reply.url())
+    error = reply.error()
+    status = reply.attribute(QNetworkRequest.HttpStatusCodeAttribute)
+    if status is not None and 300 <= status < 400:
+        return None  # a redirect: the provider sends the request again, and that one is checked
+    body = bytes(reply.peek(reply.bytesAvailable())) if reply.isOpen() else b""
+    content_type = str(reply.header(QNetworkRequest.ContentTypeHeader) or "").lower()
+    looks_like_xml = "xml" in content_type or "html" in content_type or body[:256].lstrip().startswith(b"<")
+    report = _exception_from_xml(body, where) if looks_like_xml else None
+    if isinstance(report, WmsServiceException):
+        return f"the WMS at {where} answered the GetMap request with an exception: {report}"
+    if status is not None and status >= 400:
+        return f"the WMS at {where} answered the GetMap request with HTTP {status} ({_excerpt(body)})"
+    if error != QNetworkReply.NoError:
+        return f"the GetMap request to the WMS at {where} failed: {reply.errorString()}"
+    if looks_like_xml:
+        return (f"the WMS at {where} answered the GetMap request with {content_type or 'a document'} "
+                f"instead of an image: {_excerpt(body)}")
+    return _image_problem(body, content_type, expected, where)
+
+
+def _image_problem(body: bytes, content_type: str, expected, where: str) -> str | None:
+    """PNG and JPEG answers are checked from their header and end, without decoding the pixels.
+
+    Other image formats are left to QGIS's decoder (whose failures are logged, see GetMapCheck).
+    """
+    if content_type.startswith("image/") and content_type.split(";")[0] not in ("image/png", "image/jpeg"):
+        return None
+    try:
+        image = Image.open(io.BytesIO(body), formats=("PNG", "JPEG"))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return (f"the WMS at {where} answered the GetMap request with something that is not an image "
+                f"({_sniff(body)})")
+    if expected is not None and image.size != expected:
+        return (f"the WMS at {where} answered the GetMap request with a {image.width} x {image.height} image "
+                f"instead of {expected[0]} x {expected[1]}")
+    complete = (body.endswith(b"IEND\xaeB`\x82") if image.format == "PNG"
+                else body.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"))
+    if not complete:
+        return f"the WMS at {where} answered the GetMap request with a truncated {image.format} image"
+    return None
+
+
+def _excerpt(body: bytes, limit: int = 120) -> str:
+    """The readable text of a short answer (tags and extra spaces removed), for error messages."""
+    text = " ".join(re.sub(r"<[^>]*>", " ", body[:4096].decode("utf-8", "replace")).split())
+    if not text or sum(ch.isprintable() for ch in text) < 0.9 * len(text):
+        return _sniff(body)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class _Bands:
     def __init__(self, color, alpha):
         self.color, self.alpha = color, alpha
@@ -126,13 +277,14 @@ def _bands_to_read(provider) -> _Bands:
     return _Bands(others[:3] if len(others) >= 3 else others[:1], alpha)
 
 
+#: Where R, G, B and A lie in the bytes of a native-endian ARGB32 (QImage) pixel.
+_ARGB32_BYTES_AS_RGBA = [2, 1, 0, 3] if sys.byteorder == "little" else [1, 2, 3, 0]
+
+
 def _rgba_from_color_block(block, grid) -> np.ndarray:
     """ARGB32 (QImage) pixels to RGBA uint8, un-premultiplying if needed."""
-    packed = np.frombuffer(bytes(block.data()), dtype=np.uint32, count=grid.width * grid.height)
-    packed = packed.reshape(grid.height, grid.width)
-    rgba = np.empty((grid.height, grid.width, 4), dtype=np.uint8)
-    for channel, shift in enumerate((16, 8, 0, 24)):
-        rgba[..., channel] = (packed >> shift) & 0xFF
+    argb = np.frombuffer(block.data(), dtype=np.uint8, count=grid.width * grid.height * 4)
+    rgba = argb.reshape(grid.height, grid.width, 4)[..., _ARGB32_BYTES_AS_RGBA]
     if block.dataType() == Qgis.ARGB32_Premultiplied:
         alpha = rgba[..., 3].astype(np.float64)
         partial = (alpha > 0) & (alpha < 255)

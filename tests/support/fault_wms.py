@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import socket
 import threading
-from urllib.parse import parse_qsl, urlsplit
+import urllib.request
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
 from PIL import Image
@@ -116,6 +117,30 @@ def trickle(connection, query, stop, *, chunked=False, pause=0.2):
     byte = b"1\r\nx\r\n" if chunked else b"x"
     while not stop.wait(pause):
         connection.sendall(byte)
+
+
+def own_url(connection) -> str:
+    """The endpoint of the FaultyWms that accepted ``connection``."""
+    return f"http://127.0.0.1:{connection.getsockname()[1]}/ows/"
+
+
+def relay(upstream: str, getmap=None, getmap_url: str | None = None):
+    """A behaviour: a WMS in front of ``upstream`` whose GetMap misbehaves.
+
+    GetCapabilities (and any other request but GetMap) is fetched from ``upstream``, with the
+    upstream's URL replaced by ``getmap_url`` (default: this server), so that QGIS sends its
+    GetMap requests there. GetMap is answered by the behaviour ``getmap``, or relayed too.
+    """
+    def behaviour(connection, query, stop):
+        if getmap is not None and query.get("REQUEST", "").lower() == "getmap":
+            getmap(connection, query, stop)
+            return
+        with urllib.request.urlopen(f"{upstream}?{urlencode(query)}", timeout=30) as response:
+            status, content_type, body = response.status, response.headers.get("Content-Type", ""), response.read()
+        if query.get("REQUEST", "").lower() != "getmap":
+            body = body.replace(upstream.encode(), (getmap_url or own_url(connection)).encode())
+        answer(status, content_type, body)(connection, query, stop)
+    return behaviour
 
 
 class ClosedPort:
