@@ -224,3 +224,22 @@ def test_tile_partly_outside_the_raster(edge_tile_id, gray, tmp_path):
     alpha[:, 6:] = 255
     np.testing.assert_array_equal(values, edge_filter(np.dstack([halo, alpha]), "sobel_x", halo=True))
     assert np.isnan(values[:, :5]).all() and np.isfinite(values[:, 5:]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.float32])
+def test_tile_partly_outside_a_wider_type_raster(edge_tile_id, tmp_path, add_layer, dtype):
+    """The nodata bitmap of other band types (read through QGIS's renderer, not per pixel): the same NaN edge."""
+    array = (source_array(seed=3).astype(np.int32) * 7 - 900).astype(dtype)
+    path = write_geotiff(tmp_path / "wide.tif", [array], (ORIGIN[0], PIXEL, 0, ORIGIN[1], 0, -PIXEL), 32631)
+    layer = add_layer(QgsRasterLayer(path, "wide"))
+    x, y = centre_of_pixel_corner(SIZE[0], 40)  # on the raster's east edge
+    output = tmp_path / "edge.tif"
+    run(edge_tile_id, {"INPUT": layer, "CENTER": f"{x},{y} [EPSG:32631]", "WIDTH": 12, "HEIGHT": 8,
+                       "METHOD": 4, "OUTPUT": str(output)})
+    values = read_geotiff(output)[0]
+    halo = np.zeros((10, 14), dtype=np.float32)
+    halo[:, :7] = array[35:45, SIZE[0] - 7:]
+    alpha = np.zeros_like(halo)
+    alpha[:, :7] = 255
+    np.testing.assert_array_equal(values, edge_filter(np.dstack([halo, alpha]), "sobel_magnitude", halo=True))
+    assert np.isfinite(values[:, :6]).all() and np.isnan(values[:, 6:]).all()
