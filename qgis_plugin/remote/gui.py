@@ -25,7 +25,7 @@ from typing import Callable
 from processing.gui.ContextAction import ContextAction
 from processing.gui.ProviderActions import ProviderActions, ProviderContextMenuActions
 from processing.gui.ToolboxAction import ToolboxAction
-from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.core import QgsApplication
 from qgis.gui import QgsAuthConfigSelect
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
@@ -50,11 +50,11 @@ from qgis.PyQt.QtWidgets import (
 
 from ..provider import ICON_PATH
 from ..translation import tr
+from ..wps_client import WpsError
 from .servers import RemoteServer, ServerRejected, ServerStore
 
 OWN_PROVIDER_ID = "wmsedge"
 _BUTTON_PREFIX = "provideraction_"  # the object name QGIS's toolbox gives a provider's button
-_LOG_TAG = "WMS Edge"
 
 
 def _menu_name() -> str:
@@ -155,15 +155,14 @@ def remove_server(parent: QWidget | None, store: ServerStore, server_id: str) ->
 
 def refresh_server(parent: QWidget | None, store: ServerStore, refresh: Callable[[str], None],
                    server_id: str) -> bool:
-    """Ask the registry to fetch the server's process descriptions again."""
+    """Ask the registry to fetch the server's process descriptions again (it raises WpsError on failure)."""
     server = store.get(server_id)
     if server is None:
         return False
     try:
         with _BusyCursor():
             refresh(server_id)
-    except Exception as exc:  # the registry's failure, whatever its kind, is reported, not raised into Qt
-        QgsMessageLog.logMessage(f"refresh of {server_id} failed: {exc!r}", _LOG_TAG, Qgis.Warning)
+    except WpsError as exc:
         QMessageBox.warning(parent, tr("Refresh WPS server"),
                             tr("The processes of “{title}” could not be refreshed: {reason}")
                             .format(title=server.title, reason=exc))
@@ -324,6 +323,7 @@ class GuiHandle:
         self.provider_ids: set = set()
         self.context_actions: list = []
         self.dialog: ServersDialog | None = None
+        self.installed = False
 
     def parent(self) -> QWidget | None:
         return self.iface.mainWindow() if self.iface is not None else None
@@ -440,11 +440,15 @@ def install_gui(iface, store: ServerStore, refresh: Callable[[str], None]) -> Gu
         _ServerContextAction(tr("Refresh WPS server"), store, handle.refresh_descriptions),
     ]
     ProviderContextMenuActions.registerProviderContextMenuActions(handle.context_actions)
+    handle.installed = True
     return handle
 
 
 def uninstall_gui(handle: GuiHandle) -> None:
-    """Remove everything :func:`install_gui` added (menu entry, toolbox buttons and actions)."""
+    """Remove everything :func:`install_gui` added (menu entry, toolbox buttons and actions); once."""
+    if not handle.installed:
+        return
+    handle.installed = False
     registry = QgsApplication.processingRegistry()
     registry.providerAdded.disconnect(handle.provider_added)
     registry.providerRemoved.disconnect(handle.provider_removed)

@@ -6,17 +6,23 @@ its buttons. Message boxes are replaced by recorders that answer as a user would
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from processing.gui.ProviderActions import ProviderActions, ProviderContextMenuActions
-from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingProvider, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsSettings
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QCoreApplication, QTimer
 from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QMessageBox, QToolButton
+from support.zoo_wps import ZooWpsServer
 
+from qgis_plugin.remote.cache import DescriptionCache
 from qgis_plugin.remote.gui import AddServerDialog, ServersDialog, install_gui, uninstall_gui
+from qgis_plugin.remote.registry import RemoteProviders
 from qgis_plugin.remote.servers import SETTINGS_GROUP, ServerStore
+from qgis_plugin.wps_client import WpsError
 
 pytestmark = pytest.mark.usefixtures("no_servers")
 
@@ -195,7 +201,7 @@ def test_rename_to_nothing_is_refused(dialog, zoo_server, boxes, modal):
 
 def test_refresh_failure_is_a_message(zoo_server, boxes):
     def failing_refresh(server_id):
-        raise RuntimeError(f"{server_id} answered nonsense")
+        raise WpsError(f"{server_id} answered nonsense")
 
     ServerStore().add("Zoo", zoo_server.url)
     dialog = ServersDialog(ServerStore(), failing_refresh)
@@ -219,42 +225,8 @@ def test_dialog_follows_other_stores(dialog, zoo_server):
     assert rows(dialog) == [("Elsewhere", zoo_server.url)]
 
 
-class ServerStandIn(QgsProcessingProvider):
-    """A provider with a server's id and one algorithm, as H3's registry makes them."""
-
-    def __init__(self, server_id):
-        super().__init__()
-        self._id = server_id
-
-    def id(self):
-        return self._id
-
-    def name(self):
-        return "Zoo (WPS)"
-
-    def loadAlgorithms(self):
-        self.addAlgorithm(NoOp())
-
-
-class NoOp(QgsProcessingAlgorithm):
-    def name(self):
-        return "noop"
-
-    def displayName(self):
-        return "No-op"
-
-    def createInstance(self):
-        return NoOp()
-
-    def initAlgorithm(self, config=None):
-        pass
-
-    def processAlgorithm(self, parameters, context, feedback):
-        return {}
-
-
 @pytest.fixture
-def toolbox(qgis_iface, monkeypatch):
+def toolbox(qgis_iface):
     """QGIS's own Processing toolbox dock, built as the Processing plugin builds it."""
     from processing.gui.ProcessingToolbox import ProcessingToolbox
 
@@ -264,81 +236,97 @@ def toolbox(qgis_iface, monkeypatch):
     sip.delete(toolbox)
 
 
-def menu_texts(button):
-    return [action.text() for action in button.menu().actions()]
-
-
-def test_toolbox_actions(provider, toolbox, qgis_iface, zoo_server, boxes, modal, refreshed):
+@pytest.fixture
+def plugin_parts(qgis_iface, tmp_path):
+    """A store, the real registry of remote providers on it, and the GUI installed, as plugin.py wires them;
+    the recorded ``refresh`` calls go on to the registry's."""
     store = ServerStore()
-    handle = install_gui(qgis_iface, store, refreshed.append)
-    menu_action = handle.menu_action
-    registry = QgsApplication.processingRegistry()
-    stand_in = None
-    try:
-        assert handle.menu_action.text() == "WPS servers…"
-        own = toolbox.findChild(QToolButton, "provideraction_wmsedge")
-        assert menu_texts(own) == ["Add WPS server…"]
+    registry = RemoteProviders(store, DescriptionCache(tmp_path / "cache"))
+    refreshed = []
 
-        modal.next(fill_add_dialog("Zoo", zoo_server.url))
-        own.menu().actions()[0].trigger()
-        assert [server.server_id for server in store.servers()] == ["wps_zoo"]
-        assert qgis_iface.messageBar().get_messages(3)[-1].startswith("WPS servers:“Zoo” added")
+    def refresh(server_id):
+        refreshed.append(server_id)
+        registry.refresh(server_id)
 
-        stand_in = ServerStandIn("wps_zoo")
-        assert registry.addProvider(stand_in)  # the registry does this on store.changed
-        button = toolbox.findChild(QToolButton, "provideraction_wps_zoo")
-        assert menu_texts(button) == ["Add WPS server…", "Rename WPS server…", "Remove WPS server",
+    handle = install_gui(qgis_iface, store, refresh)
+    yield store, registry, handle, refreshed
+    uninstall_gui(handle)
+    registry.unload()
+
+
+def button(toolbox, provider_id):
+    QCoreApplication.sendPostedEvents(None, 0)  # buttons taken away are deleted later
+    return toolbox.findChild(QToolButton, f"provideraction_{provider_id}")
+
+
+def menu_texts(tool_button):
+    return [action.text() for action in tool_button.menu().actions()]
+
+
+def test_toolbox_actions(provider, toolbox, qgis_iface, plugin_parts, zoo_server, boxes, modal):
+    store, registry, handle, refreshed = plugin_parts
+    assert menu_texts(button(toolbox, "wmsedge")) == ["Add WPS server…"]
+    assert button(toolbox, "wps_zoo") is None
+
+    modal.next(fill_add_dialog("Zoo", zoo_server.url))
+    button(toolbox, "wmsedge").menu().actions()[0].trigger()
+    assert [server.server_id for server in store.servers()] == ["wps_zoo"]
+    assert qgis_iface.messageBar().get_messages(Qgis.Success)[-1].startswith("WPS servers:“Zoo” added")
+
+    zoo_button = button(toolbox, "wps_zoo")  # the registry added the provider, the GUI its button
+    assert menu_texts(zoo_button) == ["Add WPS server…", "Rename WPS server…", "Remove WPS server",
                                       "Refresh WPS server"]
-        assert button.toolTip() == "Zoo (WPS)"
-        button.menu().actions()[3].trigger()
-        assert refreshed == ["wps_zoo"]
-        modal.next(answer_input("Menagerie"))
-        button.menu().actions()[1].trigger()
-        assert store.get("wps_zoo").title == "Menagerie"
+    assert zoo_button.toolTip() == "Zoo"
+    zoo_button.menu().actions()[3].trigger()
+    assert refreshed == ["wps_zoo"] and boxes.shown == []
 
-        algorithm = registry.algorithmById("wps_zoo:noop")
-        own_algorithm = next(iter(provider.algorithms()))
-        ours = [action for action in ProviderContextMenuActions.actions if action in handle.context_actions]
-        assert [action.name for action in ours] == ["Rename WPS server…", "Remove WPS server",
-                                                    "Refresh WPS server"]
-        for action in ours:
-            action.setData(own_algorithm, toolbox)
-            assert not action.isEnabled()
-            action.setData(algorithm, toolbox)
-            assert action.isEnabled()
-        ours[2].execute()
-        assert refreshed == ["wps_zoo", "wps_zoo"]
+    modal.next(answer_input("Menagerie"))
+    zoo_button.menu().actions()[1].trigger()
+    assert store.get("wps_zoo").title == "Menagerie"
+    assert button(toolbox, "wps_zoo").toolTip() == "Menagerie"  # the provider was replaced, its button too
 
-        button.menu().actions()[2].trigger()  # Remove, confirmed
-        assert store.servers() == [] and boxes.shown[-1][0] == "question"
-        assert "wps_zoo" not in ProviderActions.actions
-        QCoreApplication.sendPostedEvents(None, 0)
-        assert toolbox.findChild(QToolButton, "provideraction_wps_zoo") is None
-    finally:
-        if stand_in is not None:
-            registry.removeProvider(stand_in)
-        uninstall_gui(handle)
-    assert "wmsedge" not in ProviderActions.actions
-    assert not any(action in ProviderContextMenuActions.actions for action in ours)
-    qgis_iface.removePluginMenu.assert_called_with("WMS Edge", menu_action)
+    algorithm = QgsApplication.processingRegistry().algorithmById("wps_zoo:literals")
+    own_algorithm = next(iter(provider.algorithms()))
+    ours = [action for action in ProviderContextMenuActions.actions if action in handle.context_actions]
+    assert [action.name for action in ours] == ["Rename WPS server…", "Remove WPS server", "Refresh WPS server"]
+    for action in ours:
+        action.setData(own_algorithm, toolbox)
+        assert not action.isEnabled()
+        action.setData(algorithm, toolbox)
+        assert action.isEnabled()
+    ours[2].execute()
+    assert refreshed == ["wps_zoo", "wps_zoo"]
+
+    button(toolbox, "wps_zoo").menu().actions()[2].trigger()  # Remove, confirmed
+    assert store.servers() == [] and boxes.shown[-1][0] == "question"
+    assert QgsApplication.processingRegistry().providerById("wps_zoo") is None
+    assert "wps_zoo" not in ProviderActions.actions and button(toolbox, "wps_zoo") is None
 
 
-def test_provider_of_a_server_gets_its_button_when_it_appears(provider, toolbox, qgis_iface, zoo_server):
-    store = ServerStore()
+def test_refresh_of_a_server_gone_quiet_is_a_message(provider, toolbox, plugin_parts, boxes):
+    store, registry, handle, refreshed = plugin_parts
+    with ZooWpsServer(Path(tempfile.mkdtemp(prefix="zoo-gone-"))) as short_lived:
+        store.add("Short-lived", short_lived.url)
+    button(toolbox, "wps_short_lived").menu().actions()[3].trigger()
+    assert refreshed == ["wps_short_lived"]
+    [(kind, title, text)] = boxes.shown
+    assert (kind, title) == ("warning", "Refresh WPS server")
+    assert text.startswith("The processes of “Short-lived” could not be refreshed:") and "cannot be reached" in text
+
+
+def test_uninstall_takes_everything_away(provider, toolbox, qgis_iface, plugin_parts, zoo_server):
+    store, registry, handle, refreshed = plugin_parts
     store.add("Zoo", zoo_server.url)
-    handle = install_gui(qgis_iface, store, lambda server_id: None)
-    registry = QgsApplication.processingRegistry()
-    stand_in, stranger = ServerStandIn("wps_zoo"), ServerStandIn("not_a_server")
-    try:
-        assert registry.addProvider(stand_in) and registry.addProvider(stranger)
-        assert toolbox.findChild(QToolButton, "provideraction_wps_zoo") is not None
-        assert toolbox.findChild(QToolButton, "provideraction_not_a_server") is None
-        registry.removeProvider(stand_in)
-        QCoreApplication.sendPostedEvents(None, 0)
-        assert toolbox.findChild(QToolButton, "provideraction_wps_zoo") is None
-    finally:
-        registry.removeProvider(stranger)
-        uninstall_gui(handle)
+    menu_action, context_actions = handle.menu_action, list(handle.context_actions)
+    assert button(toolbox, "wps_zoo") is not None and "wps_zoo" in ProviderActions.actions
+    uninstall_gui(handle)
+    assert button(toolbox, "wps_zoo") is None and button(toolbox, "wmsedge") is None
+    assert "wps_zoo" not in ProviderActions.actions and "wmsedge" not in ProviderActions.actions
+    assert not any(action in ProviderContextMenuActions.actions for action in context_actions)
+    qgis_iface.removePluginMenu.assert_called_with("WMS Edge", menu_action)
+    calls = qgis_iface.removePluginMenu.call_count
+    uninstall_gui(handle)  # a second time does nothing
+    assert qgis_iface.removePluginMenu.call_count == calls
 
 
 def test_menu_entry_opens_the_dialog(qgis_iface, modal):
