@@ -103,6 +103,7 @@ class AddServerDialog(QDialog):
         self.setMinimumWidth(480)
 
     def accept(self):
+        self.button_box.setEnabled(False)  # the check runs an event loop: no second click meanwhile
         try:
             with _BusyCursor():
                 self.server = self.store.add(self.title_edit.text(), self.url_edit.text(),
@@ -110,6 +111,8 @@ class AddServerDialog(QDialog):
         except ServerRejected as exc:
             QMessageBox.warning(self, tr("Add WPS server"), str(exc))
             return
+        finally:
+            self.button_box.setEnabled(True)
         super().accept()
 
 
