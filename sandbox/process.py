@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -57,11 +58,12 @@ class LoopbackServer:
     def environment(self, port: int) -> dict:
         raise NotImplementedError
 
-    def start(self, attempts: int = 3):
-        """Start on a free port; retry on another port if the first was taken meanwhile."""
+    def start(self, attempts: int = 3, port: int | None = None):
+        """Start on a free port; retry on another port if the first was taken meanwhile.
+        With ``port``, start on that port only (e.g. a restart, see :meth:`restart`)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        for _ in range(attempts):
-            self.port = free_port()
+        for _ in range(attempts if port is None else 1):
+            self.port = free_port() if port is None else port
             command, env = self.command(self.port), self.environment(self.port)
             with open(self.log_file, "ab") as log:
                 self.process = subprocess.Popen(command, env=env, cwd=self.workdir, stdin=subprocess.DEVNULL,
@@ -103,6 +105,16 @@ class LoopbackServer:
         except ProcessLookupError:
             pass
         self.process = None
+
+    def restart(self, crash: bool = False):
+        """Stop, then start again on the same port in the same ``workdir`` (state kept on disk stays).
+        ``crash``: SIGKILL every process of the server at once, as if the machine had lost them."""
+        port = self.port
+        if crash and self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.stop()
+        return self.start(port=port)
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_file.read_text(errors="replace")[-chars:] if self.log_file.exists() else ""

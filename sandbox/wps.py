@@ -10,10 +10,11 @@ from .process import LoopbackServer
 
 
 def write_config(folder: Path, wms_url: str, *, port: int = 5999, allowed_urls=(), wms_extra: str = "",
-                 server_extra: str = "") -> Path:
+                 server_extra: str = "", extra_sections: str = "") -> Path:
     """A pywps.cfg for a server on ``port`` whose relative paths all live in ``folder``.
 
-    ``allowed_urls`` empty means the server's default: only ``wms_url``.
+    ``allowed_urls`` empty means the server's default: only ``wms_url``. ``extra_sections``
+    (e.g. ``"[cleanup]\nretention = 7d\n"``) goes at the end.
     """
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "pywps.cfg"
@@ -31,6 +32,7 @@ def write_config(folder: Path, wms_url: str, *, port: int = 5999, allowed_urls=(
         f"url = {wms_url}\n"
         f"allowed_urls = {' '.join(allowed_urls)}\n"
         f"{wms_extra}"
+        f"{extra_sections}"
     )
     return config
 
@@ -40,7 +42,7 @@ class WpsServer(LoopbackServer):
 
     gunicorn runs in ``workdir`` (not the repository), which also proves that no
     path depends on the current directory. ``config_options`` go to :func:`write_config`.
-    ``url`` is the WPS endpoint.
+    ``url`` is the WPS endpoint. ``restart()`` keeps the port and every file (jobs, outputs).
     """
 
     ready_query = "?service=WPS&request=GetCapabilities"
@@ -57,6 +59,10 @@ class WpsServer(LoopbackServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/wps"
+
+    @property
+    def config_file(self) -> Path:
+        return self.workdir / "pywps.cfg"
 
     def command(self, port):
         return [self.python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(self.workers),

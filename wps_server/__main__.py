@@ -3,22 +3,33 @@
 A single-process werkzeug server, like the tutorial's Flask demo; use gunicorn
 (``make serve``) for anything else. The URLs the server advertises (``[server]
 url`` and ``outputurl``) are moved to the host and port it listens on.
+
+``python -m wps_server cleanup [--config FILE ...] [--older-than 7d]`` deletes the
+outputs, status documents and job rows of jobs finished longer ago than that
+(default: ``[cleanup] retention``), never those of a queued or running job; see
+:mod:`wps_server.retention`.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from urllib.parse import urlsplit, urlunsplit
 
 from pywps import configuration
 from werkzeug.serving import run_simple
 
-from .app import create_app
+from . import retention
+from .app import create_app, load_configuration
+from .wms_settings import ConfigError
 
 _WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["cleanup"]:
+        return cleanup(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m wps_server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000)")
@@ -32,6 +43,27 @@ def main(argv=None):
     run_simple(args.host, args.port, app, use_reloader=False, threaded=False)
 
 
+def cleanup(argv):
+    """``python -m wps_server cleanup``: one retention run, its report on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m wps_server cleanup",
+                                     description="Delete finished jobs' outputs, status documents and job rows.")
+    parser.add_argument("--config", action="append", default=[], metavar="FILE",
+                        help="configuration file read after the default pywps.cfg (repeatable)")
+    parser.add_argument("--older-than", metavar="AGE",
+                        help="e.g. 7d, 12h, 30m (default: [cleanup] retention of the configuration)")
+    args = parser.parse_args(argv)
+    try:
+        load_configuration(args.config)
+        age = args.older_than or retention.Settings.from_config().retention
+        if age is None:
+            parser.error("give --older-than, or set [cleanup] retention in the configuration")
+        older_than = retention.parse_duration(age) if isinstance(age, str) else age
+    except ConfigError as exc:
+        parser.error(str(exc))
+    print(retention.cleanup(older_than))
+    return 0
+
+
 def _moved(url, args):
     """``url`` on the listening host and port (a wildcard address keeps the configured host)."""
     parts = urlsplit(str(url))
@@ -43,4 +75,4 @@ def _moved(url, args):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import sqlite3
+import stat
 import time
 import uuid
 from collections.abc import Iterable
@@ -31,7 +32,8 @@ from pywps.exceptions import FileSizeExceeded, InvalidParameterValue, MissingPar
 from pywps.response.status import WPS_STATUS
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.utils import send_from_directory
+from werkzeug.security import safe_join
+from werkzeug.utils import send_file
 from werkzeug.wsgi import ClosingIterator
 
 from . import jobs, kvp, retention
@@ -234,9 +236,28 @@ class Application:
             if _STATUS_DOCUMENT.fullmatch(relative):
                 jobs.reap()  # a job whose process died is reported failed, not running forever
                 jobs.launch_queued(self.service)
-            return send_from_directory(self.outputs_folder, relative, environ)
+            return _send_snapshot(safe_join(self.outputs_folder, relative), environ)
         except HTTPException as exc:
             return exc.get_response(environ)
+
+
+def _send_snapshot(path, environ):
+    """The file as it is when opened: size and body from one open file, so that a status
+    document replaced meanwhile (atomically, by rename) is never sent half old, half new."""
+    try:
+        stream = open(path, "rb") if path else None
+    except OSError:
+        stream = None
+    if stream is None:
+        raise NotFound()
+    info = os.fstat(stream.fileno())
+    if not stat.S_ISREG(info.st_mode):
+        stream.close()
+        raise NotFound()
+    response = send_file(stream, environ, download_name=os.path.basename(path), last_modified=info.st_mtime,
+                         etag=f"{info.st_mtime_ns:x}-{info.st_size:x}")
+    response.content_length = info.st_size
+    return response
 
 
 def create_app(config_files: Iterable = ()) -> Application:

@@ -265,9 +265,14 @@ def _start_stored(service, uuid, request_json):
     """Run a stored request as PyWPS's ``launch_next_process`` does, with our response class."""
     from .responses import SharedExecuteResponse
 
+    stored = json.loads(request_json.decode("utf-8"))  # stored by this server: trusted
+    process = service.prepare_process_for_execution(stored["identifier"])
+    for definitions in stored.get("inputs", {}).values():
+        for definition in definitions if isinstance(definitions, list) else [definitions]:
+            if isinstance(definition, dict) and "workdir" in definition:
+                definition["workdir"] = process.workdir  # PyWPS would create the old, removed one again
     request = WPSRequest()
-    request.restore_json(json.loads(request_json.decode("utf-8")))  # stored by this server: trusted
-    process = service.prepare_process_for_execution(request.identifier)
+    request.restore_json(stored)
     process._set_uuid(uuid)
     process._setup_status_storage()
     process.async_ = True

@@ -68,13 +68,24 @@ class SharedExecuteResponse(_SharedTemplates, ExecuteResponse):
     row; a synchronous request keeps its status in memory."""
 
     def _update_status(self, status, message, status_percentage, clean=True):
+        """Build the document (which stores the outputs), remove the working folder of a finished
+        request, then publish: a client that reads a final status finds no working folder left."""
         self.status, self.message, self.status_percentage = status, message, status_percentage
         finished = status in (WPS_STATUS.SUCCEEDED, WPS_STATUS.FAILED)
-        if self.store_status_file:
-            self._update_status_doc()
-            self._update_status_file()
-            jobs.store_status(self.uuid, status, message, status_percentage)
-        elif finished and not self.wps_request.raw:
-            self._update_status_doc()  # the document is the answer
+        if self.store_status_file or (finished and not self.wps_request.raw):
+            self._update_status_doc()  # for a synchronous request, only the answer
         if clean and finished:
             self.process.clean()
+        if self.store_status_file:
+            self._update_status_file()
+            jobs.store_status(self.uuid, status, message, status_percentage)
+
+    @property
+    def json(self):
+        """PyWPS's, keeping the message of an accepted job (PyWPS replaces it with a generic
+        one, and a queued job's client should read that it is queued)."""
+        message = self.message
+        data = super().json
+        if self.status == WPS_STATUS.ACCEPTED:
+            self.message = data["status"]["message"] = message
+        return data

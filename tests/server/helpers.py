@@ -43,8 +43,9 @@ def leftover_files() -> list:
 
 
 class GatedProxy:
-    """A loopback HTTP proxy to ``upstream`` that holds every request until ``open()`` is called:
-    a slow WMS whose slowness the test controls. A context manager; ``url`` is its endpoint."""
+    """A loopback HTTP proxy to ``upstream`` that holds every request until ``open()`` is called
+    (and again after ``close()``): a slow WMS whose slowness the test controls. A context
+    manager; ``url`` is its endpoint."""
 
     def __init__(self, upstream: str):
         gate = self._gate = threading.Event()
@@ -74,6 +75,11 @@ class GatedProxy:
 
     def open(self):
         self._gate.set()
+
+    def close(self):
+        """Hold the requests that arrive from now on (until ``open()``)."""
+        self.waiting.clear()
+        self._gate.clear()
 
     def __enter__(self):
         return self
