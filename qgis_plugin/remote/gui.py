@@ -275,7 +275,6 @@ class _ProviderAction(ToolboxAction):
 
     def __init__(self, name: str, callback: Callable[[], None]):
         self.name = name
-        self.group = tr("Tools")
         self._callback = callback
 
     def execute(self):
