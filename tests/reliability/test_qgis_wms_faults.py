@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import time
+import urllib.request
 import zlib
+from urllib.parse import urlencode
 
 import numpy as np
 import processing
@@ -97,8 +99,10 @@ def png_of_requested_size(*, cut: int | None = None, corrupt: bool = False):
         body = png(int(query["WIDTH"]), int(query["HEIGHT"]), noise=True)
         if corrupt:
             start = body.index(b"IDAT") + 4
+            length = int.from_bytes(body[start - 8:start - 4], "big")
             body = body[:start + 20] + bytes(b ^ 0xFF for b in body[start + 20:start + 40]) + body[start + 40:]
-            assert zlib.crc32(body[start - 4:start + 40]) != zlib.crc32(png(2, 2))  # really changed
+            stored_crc = int.from_bytes(body[start + length:start + length + 4], "big")
+            assert length > 40 and zlib.crc32(body[start - 4:start + length]) != stored_crc
         fault_wms.answer(200, "image/png", body[:cut])(connection, query, stop)
     return behaviour
 
@@ -170,6 +174,26 @@ def test_healthy_wms_through_the_relay_gives_the_same_tile(edge_tile_id, wms_ser
     assert relayed[4] == (SIZE, SIZE) and np.isfinite(relayed[0]).all()
     np.testing.assert_array_equal(relayed[0], direct[0])
     assert relayed[1:3] == direct[1:3] and np.isnan(relayed[3]) and np.isnan(direct[3])
+
+
+def cacheable_relayed_getmap(upstream):
+    """A GetMap behaviour: the upstream's image, with headers that let QGIS cache it for an hour."""
+    def behaviour(connection, query, stop):
+        with urllib.request.urlopen(f"{upstream}?{urlencode(query)}", timeout=30) as response:
+            body = response.read()
+        fault_wms.answer(200, "image/png", body, {"Cache-Control": "max-age=3600"})(connection, query, stop)
+    return behaviour
+
+
+def test_getmap_answered_from_qgis_cache_passes_the_check(edge_tile_id, wms_server, project_layer, tmp_path):
+    """QGIS's WMS provider prefers cached answers: the check reads those too."""
+    with FaultyWms(relay(wms_server.url, cacheable_relayed_getmap(wms_server.url))) as wms:
+        layer = project_layer(wms.url)
+        processing.run(edge_tile_id, parameters(layer, tmp_path / "first.tif"))
+        requests_sent = len(wms.queries)
+        processing.run(edge_tile_id, parameters(layer, tmp_path / "cached.tif"))
+        assert len(wms.queries) == requests_sent, "the second GetMap was not answered from QGIS's cache"
+    np.testing.assert_array_equal(read_geotiff(tmp_path / "cached.tif")[0], read_geotiff(tmp_path / "first.tif")[0])
 
 
 def run_in_task(edge_tile_id, layer, output):
