@@ -25,6 +25,15 @@ from ..wps_client import WpsBadResponse, WpsClient, WpsError, parse_capabilities
 FORMAT_VERSION = 1
 
 
+def _text(document: bytes) -> str:
+    """XML bytes as JSON-safe text, whatever their encoding (bytes that are not UTF-8 round-trip)."""
+    return document.decode("utf-8", "surrogateescape")
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
 def default_cache_dir() -> Path:
     return Path(QgsApplication.qgisSettingsDirPath()) / "wmsedge" / "wps_cache"
 
@@ -45,8 +54,8 @@ class DescriptionCache:
             record = json.loads(self.path(server.server_id).read_text(encoding="utf-8"))
             if record.get("version") != FORMAT_VERSION or record.get("url") != server.url:
                 return None
-            return self._descriptions(record["capabilities"].encode("utf-8"), record["descriptions"].encode("utf-8"))
-        except (OSError, ValueError, KeyError, TypeError, WpsError):
+            return self._descriptions(_bytes(record["capabilities"]), _bytes(record["descriptions"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, WpsError):
             return None
 
     def fetch(self, server, feedback=None):
@@ -60,8 +69,8 @@ class DescriptionCache:
         descriptions = client.descriptions_document(identifiers) if identifiers else \
             b"<ProcessDescriptions xmlns='http://www.opengis.net/wps/1.0.0'/>"
         result = self._descriptions(capabilities, descriptions)
-        record = {"version": FORMAT_VERSION, "url": server.url, "capabilities": capabilities.decode("utf-8"),
-                  "descriptions": descriptions.decode("utf-8")}
+        record = {"version": FORMAT_VERSION, "url": server.url, "capabilities": _text(capabilities),
+                  "descriptions": _text(descriptions)}
         self._write(self.path(server.server_id), json.dumps(record))
         return result
 

@@ -55,16 +55,17 @@ def vector_input(identifier: str, features, crs, item: Format, maximum_megabytes
 
 
 def _geojson_to_gml(text: str) -> str:
-    name = uuid.uuid4().hex
-    source, target = f"/vsimem/{name}.geojson", f"/vsimem/{name}.gml"
+    """GML 3.1.1 with a short srsName (``EPSG:4326``: x/longitude first, as GDAL writes it)."""
+    folder = f"/vsimem/{uuid.uuid4().hex}"
+    source, target = f"{folder}/features.geojson", f"{folder}/features.gml"  # the layer is named "features"
     gdal.FileFromMemBuffer(source, text.encode("utf-8"))
     try:
-        if gdal.VectorTranslate(target, source, format="GML", datasetCreationOptions=["FORMAT=GML3"]) is None:
+        options = ["FORMAT=GML3", "SRSNAME_FORMAT=SHORT", "XSISCHEMA=OFF"]
+        if gdal.VectorTranslate(target, source, format="GML", datasetCreationOptions=options) is None:
             raise PayloadError(f"the features cannot be written as GML: {gdal.GetLastErrorMsg()}")
         return _read_vsimem(target).decode("utf-8")
     finally:
-        for path in (source, target, target[:-4] + ".xsd"):
-            gdal.Unlink(path)
+        gdal.RmdirRecursive(folder)
 
 
 def _read_vsimem(path: str) -> bytes:

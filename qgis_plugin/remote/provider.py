@@ -9,15 +9,21 @@ its own actions.
 
 from __future__ import annotations
 
-from qgis.core import Qgis, QgsMessageLog, QgsProcessingProvider
+import threading
+
+from qgis.core import Qgis, QgsFeedback, QgsMessageLog, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..provider import ICON_PATH
 from ..translation import tr
-from ..wps_client import WpsError, redact
+from ..wps_client import WpsCanceled, WpsError, redact
 from .algorithm import RemoteWpsAlgorithm
 
 LOG_TAG = "WMS Edge"
+#: Seconds a server without cached descriptions may take to describe its processes when its
+#: provider loads (QGIS start, ``qgis_process``): QGIS's own network timeout (60 s by default)
+#: would hold the start that long for a server that does not answer.
+LOAD_TIMEOUT = 20.0
 
 
 class RemoteWpsProvider(QgsProcessingProvider):
@@ -53,15 +59,28 @@ class RemoteWpsProvider(QgsProcessingProvider):
         descriptions = self.cache.load(self.server)
         self.load_error = ""
         if descriptions is None:
+            feedback = QgsFeedback()
+            timer = threading.Timer(LOAD_TIMEOUT, feedback.cancel)
+            timer.start()
             try:
-                descriptions = self.cache.fetch(self.server)
+                descriptions = self.cache.fetch(self.server, feedback)
+            except WpsCanceled:
+                descriptions = self._failed(tr("no answer within {seconds:g} s").format(seconds=LOAD_TIMEOUT))
             except WpsError as exc:
-                self.load_error = tr("The processes of the WPS server {title} could not be loaded: {error}").format(
-                    title=self.server.title, error=exc)
-                QgsMessageLog.logMessage(self.load_error, LOG_TAG, Qgis.Warning)
-                descriptions = []
+                descriptions = self._failed(str(exc))
+            except Exception as exc:  # noqa: BLE001 (a provider must never break QGIS's start)
+                descriptions = self._failed(f"{type(exc).__name__}: {exc}")
+            finally:
+                timer.cancel()
         for description in descriptions:
             self.addAlgorithm(RemoteWpsAlgorithm(self.server, description))
+
+    def _failed(self, reason: str) -> list:
+        """Log why the processes could not be loaded (shown in the toolbox too); no algorithms."""
+        self.load_error = tr("The processes of the WPS server {title} could not be loaded: {error}").format(
+            title=self.server.title, error=reason)
+        QgsMessageLog.logMessage(self.load_error, LOG_TAG, Qgis.Warning)
+        return []
 
     def supportsNonFileBasedOutput(self):
         return False

@@ -21,7 +21,9 @@ from qgis.core import (
 )
 from support.zoo_wps import PROCESS_IDS
 
+from qgis_plugin.remote import payloads
 from qgis_plugin.remote.algorithm import epsg_authid
+from qgis_plugin.wps_client import Format, LiteralInput, OutputRequest, WpsClient
 
 from ..conftest import RecordingFeedback, read_geotiff, run_expecting_error, write_geotiff
 from .remote_providers import registered_server
@@ -182,3 +184,31 @@ def test_synchronous_only_process(zoo):
     feedback = RecordingFeedback()
     assert run(f"{zoo}:echo_sync", {"text": "bonjour <&>"}, feedback) == {"text": "bonjour <&>"}
     assert any("(synchronous)" in info for info in feedback.infos)
+
+
+def test_raster_by_reference_when_the_layer_is_an_http_url(zoo, zoo_server, add_layer, tmp_path):
+    """A GeoTIFF the server can fetch itself is sent as a Reference, not as base64."""
+    values = np.array([[1, 2], [3, 40]], dtype=np.float32)
+    write_geotiff(zoo_server.workdir / "outputs" / "by_reference.tif", [values],
+                  (0.0, 1.0, 0.0, 2.0, 0.0, -1.0), 4326)
+    layer = add_layer(QgsRasterLayer(f"/vsicurl/{zoo_server.outputs_url}by_reference.tif", "remote"))
+    assert payloads.raster_input("raster", layer.source(), Format("image/tiff; subtype=geotiff"), None).href == \
+        f"{zoo_server.outputs_url}by_reference.tif"
+    results = run(f"{zoo}:raster_stats", {"raster": layer, "doubled": str(tmp_path / "doubled.tif")})
+    assert json.loads(results["stats"]) == {"min": 1.0, "max": 40.0, "mean": 11.5}
+
+
+def test_gml_is_embedded_as_xml_when_the_server_takes_it(zoo_server, add_layer):
+    """The GML form of the features (for servers without GeoJSON), sent to the zoo's GML reader."""
+    layer = add_layer(points_layer())
+    gml = payloads.vector_input("features", layer.getFeatures(), layer.crs(), Format("application/gml+xml"), None)
+    assert gml.data.lstrip().startswith("<") and "gml" in gml.data
+    response = WpsClient(zoo_server.url).execute(
+        "buffer_features", [gml, LiteralInput("distance", 1.0)],
+        [OutputRequest("buffered", as_reference=False), OutputRequest("count", as_reference=False)],
+        asynchronous=False)
+    assert response.status == "succeeded", response.exception_text
+    assert response.outputs["count"].data == "2"
+    boxes = sorted(feature["geometry"]["coordinates"][0][0] for feature in
+                   json.loads(response.outputs["buffered"].payload())["features"])
+    assert boxes == [[0.0, 1.0], [9.0, -6.0]]
