@@ -1,9 +1,12 @@
-"""Fixtures of the remote WPS tests: the zoo test service under gunicorn (session)."""
+"""Fixtures of the remote WPS tests: the zoo test service under gunicorn (session), configured servers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from qgis.core import QgsSettings
+from qgis.PyQt.QtCore import QSettings
 from support.zoo_wps import ZooWpsServer
 
 from qgis_plugin.remote.servers import SETTINGS_GROUP
@@ -17,6 +20,20 @@ def zoo_server(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="package", autouse=True)
+def own_settings_file(qgis_app, tmp_path_factory):
+    """The QGIS settings of these tests in a file of their own, for as long as they run.
+
+    pytest-qgis keeps the settings of every test run in the repository's .qgis-settings:
+    test runs at the same time (several developers, or make test beside a single test)
+    would see each other's WPS servers there.
+    """
+    current = Path(QgsSettings().fileName()).parent.parent  # <profile>/QGIS/QGIS3.ini
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path_factory.mktemp("qgis_settings")))
+    yield
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(current))
 
 
 @pytest.fixture
