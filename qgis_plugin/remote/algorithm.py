@@ -133,7 +133,7 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
             self._input_bindings.append(binding)
             names.add(item.identifier)
         for item in self._description.output_descriptions:
-            definition, binding = output_definitions(item, names, self._description.store_supported)
+            definition, binding = output_definitions(item, names)
             if isinstance(definition, QgsProcessingOutputDefinition):
                 self.addOutput(definition)
             else:
@@ -408,7 +408,7 @@ def _checked_literal(item, text: str):
     try:
         value = int(text) if kind == "integer" else float(text) if kind == "float" else text
     except ValueError:
-        raise QgsProcessingException(tr("{input}: {value!r} is not a valid {kind}.").format(
+        raise QgsProcessingException(tr("{input}: “{value}” is not a valid {kind}.").format(
             input=item.title or item.identifier, value=text, kind=kind)) from None
     minimum, maximum = number_bounds(item)
     if kind in ("integer", "float") and ((minimum is not None and value < minimum)

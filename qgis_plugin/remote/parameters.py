@@ -249,7 +249,7 @@ def file_filter(formats) -> str:
     return ";;".join([*filters, tr("All files (*.*)")])
 
 
-def output_definitions(description: OutputDescription, input_names, store_supported: bool):
+def output_definitions(description: OutputDescription, input_names):
     """(definition, OutputBinding): a QgsProcessingOutput for literal and bbox outputs,
     a destination parameter for complex outputs. A complex output named like an input
     becomes ``<identifier>_output`` (parameter names must be unique)."""
