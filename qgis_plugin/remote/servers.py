@@ -73,6 +73,9 @@ def clean_url(url: str) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ServerRejected(tr("The WPS URL must start with http:// or https:// and name a host: {url}")
                              .format(url=text or tr("(empty)")))
+    if parts.username or parts.password:
+        raise ServerRejected(tr("Put no user name or password in the WPS URL (QGIS settings would keep them in "
+                                "clear): choose an authentication configuration instead."))
     return text
 
 

@@ -95,6 +95,7 @@ def test_same_endpoint_twice_is_refused(store, zoo_server):
     ("Zoo", "ftp://127.0.0.1/wps", "must start with http:// or https://"),
     ("Zoo", "127.0.0.1:8080/wps", "must start with http:// or https://"),
     ("Zoo", "http:///wps", "name a host"),
+    ("Zoo", "http://user:secret@127.0.0.1:1/wps", "no user name or password in the WPS URL"),
 ])
 def test_bad_title_or_url_is_refused_before_any_request(store, title, url, message):
     with pytest.raises(ServerRejected, match=message):

@@ -132,6 +132,11 @@ def test_raster_stats_by_value(wps, tmp_path):
     assert doubled_geotransform == geotransform
     assert 'ID["EPSG",32631]' in wkt or 'AUTHORITY["EPSG","32631"]' in wkt
 
+    # by reference: the zoo fetches the GeoTIFF it has just served
+    again = wps.execute("raster_stats", [("raster", ComplexDataInput(
+        outputs["doubled"].reference, mimeType="image/tiff; subtype=geotiff"))], output=[("doubled", True)], mode=SYNC)
+    assert json.loads(outputs_of(again)["stats"].data[0]) == {"min": 0.0, "max": 22.0, "mean": 11.0}
+
 
 def test_word_count(wps):
     execution = wps.execute("word_count", [("document", ComplexDataInput("one two\nthree", mimeType="text/plain"))],
