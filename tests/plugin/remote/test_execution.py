@@ -212,3 +212,14 @@ def test_gml_is_embedded_as_xml_when_the_server_takes_it(zoo_server, add_layer):
     boxes = sorted(feature["geometry"]["coordinates"][0][0] for feature in
                    json.loads(response.outputs["buffered"].payload())["features"])
     assert boxes == [[0.0, 1.0], [9.0, -6.0]]
+
+
+def test_temporary_outputs_are_geojson_and_geotiff(zoo, add_layer, tmp_path):
+    """Processing's TEMPORARY_OUTPUT takes the provider's default formats: no conversion needed."""
+    vector = run(f"{zoo}:buffer_features", {"features": add_layer(points_layer()), "distance": 1.0,
+                                            "buffered": "TEMPORARY_OUTPUT"})["buffered"]
+    assert vector.endswith(".geojson") and QgsVectorLayer(vector, "buffered", "ogr").featureCount() == 2
+    source = write_geotiff(tmp_path / "in.tif", [np.ones((2, 2), np.float32)], (0, 1, 0, 2, 0, -1), 4326)
+    raster = run(f"{zoo}:raster_stats", {"raster": add_layer(QgsRasterLayer(source, "in")),
+                                         "doubled": "TEMPORARY_OUTPUT"})["doubled"]
+    assert raster.endswith(".tif") and read_geotiff(raster)[0].tolist() == [[2.0, 2.0], [2.0, 2.0]]
