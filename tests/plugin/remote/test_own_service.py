@@ -10,7 +10,7 @@ from qgis.core import QgsRasterLayer
 
 from sandbox.wms import LAYER_3857, LAYER_4326, RASTERS
 
-from ..conftest import RecordingFeedback, read_geotiff, wms_layer
+from ..conftest import RecordingFeedback, read_geotiff, run_expecting_error, wms_layer
 from ..test_remote_wps import REMOTE, tile_parameters
 from .remote_providers import registered_server
 
@@ -45,3 +45,12 @@ def test_get_raster_process_equals_the_edge_tile_remote_backend(our_wps, edge_ti
     assert loaded.crs().authid() == RASTERS[layer_name].crs
     assert feedback.progress_values[-1] == 100 and any(info.startswith("WPS: ") for info in feedback.infos)
 
+
+
+def test_exception_report_carries_the_servers_code_and_text(our_wps, wms_server, tmp_path):
+    """A WMS URL outside the server's allow-list: refused at Execute with the server's own code and locator text."""
+    error = run_expecting_error(f"{our_wps}:get_raster_process", {
+        "wms": LAYER_3857, "wms_url": wms_server.url.replace("127.0.0.1", "localhost"),
+        "bbox": "0,10,0,10 [EPSG:3857]", "width": 10, "height": 10, "image": str(tmp_path / "out.tif")})
+    assert "refused the request with InvalidParameterValue" in error and "wms_url" in error
+    assert list(tmp_path.iterdir()) == []
