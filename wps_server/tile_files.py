@@ -1,20 +1,23 @@
-"""Write a gradient tile as a float32 GeoTIFF or as the 8-bit display PNG.
+"""Write a gradient tile as a float32 GeoTIFF or as the 8-bit display PNG, to a file or to bytes.
 
 Every file is written under a temporary name in its final folder and renamed
 when complete, so a failure never leaves a half-written file under the real
 name. File names are chosen by the server, never taken from a request.
+A raw output is encoded to bytes in memory and never touches the disk.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import tempfile
+import zlib
 
 import numpy as np
 import rasterio
-from PIL import Image
 from rasterio.crs import CRS
+from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 
 from qgis_plugin.core.render import display_bytes
@@ -24,6 +27,9 @@ PNG_NAME = "edges.png"
 # zlib level 1: about three times faster than the default 6 on gradient tiles, for files
 # about 20% larger; the PNG is a display rendering, often fetched once over a local network.
 PNG_COMPRESS_LEVEL = 1
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_GRAY_ALPHA = 4  # IHDR colour type
+_PNG_FILTER_UP = 2  # each byte minus the byte above it
 
 
 @contextlib.contextmanager
@@ -43,7 +49,20 @@ def atomic_path(path):
 
 def write_geotiff(path, gradient: np.ndarray, grid, epsg: int):
     """Float32 GeoTIFF with the grid's exact extent, pixel size and CRS; nodata NaN."""
-    profile = {
+    with atomic_path(path) as temporary, rasterio.open(temporary, "w", **_geotiff_profile(grid, epsg)) as dataset:
+        dataset.write(gradient.astype(np.float32, copy=False), 1)
+
+
+def geotiff_bytes(gradient: np.ndarray, grid, epsg: int) -> bytes:
+    """The same GeoTIFF as :func:`write_geotiff`, in memory."""
+    with MemoryFile() as memory:
+        with memory.open(**_geotiff_profile(grid, epsg)) as dataset:
+            dataset.write(gradient.astype(np.float32, copy=False), 1)
+        return memory.read()
+
+
+def _geotiff_profile(grid, epsg):
+    return {
         "driver": "GTiff",
         "width": grid.width,
         "height": grid.height,
@@ -53,15 +72,39 @@ def write_geotiff(path, gradient: np.ndarray, grid, epsg: int):
         "transform": Affine.from_gdal(*grid.geotransform()),
         "nodata": float("nan"),
     }
-    with atomic_path(path) as temporary, rasterio.open(temporary, "w", **profile) as dataset:
-        dataset.write(gradient.astype(np.float32, copy=False), 1)
 
 
 def write_png(path, gradient: np.ndarray, method: str):
     """The documented 8-bit display rendering (gray + alpha, nodata transparent)."""
-    image = Image.fromarray(display_bytes(gradient, method), mode="LA")
-    with atomic_path(path) as temporary:
-        image.save(temporary, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    data = png_bytes(gradient, method)
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        stream.write(data)
+
+
+def png_bytes(gradient: np.ndarray, method: str) -> bytes:
+    """:func:`write_png`'s PNG, in memory.
+
+    Encoded here rather than by PIL, which tries every PNG row filter on every row:
+    one "up" filter for all rows, computed by numpy, makes the encoding about three
+    times faster and the file no larger on gradient tiles."""
+    return encode_png_gray_alpha(display_bytes(gradient, method))
+
+
+def encode_png_gray_alpha(pixels: np.ndarray) -> bytes:
+    """An 8-bit gray + alpha PNG of an H x W x 2 uint8 array (filter "up", zlib level 1)."""
+    height, width, _ = pixels.shape
+    rows = np.ascontiguousarray(pixels).reshape(height, width * 2)
+    filtered = np.empty((height, width * 2 + 1), np.uint8)
+    filtered[:, 0] = _PNG_FILTER_UP
+    filtered[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])  # modulo 256, as PNG wants
+    header = struct.pack(">IIBBBBB", width, height, 8, _PNG_GRAY_ALPHA, 0, 0, 0)
+    return b"".join((_PNG_SIGNATURE, _png_chunk(b"IHDR", header),
+                     _png_chunk(b"IDAT", zlib.compress(filtered.data, PNG_COMPRESS_LEVEL)), _png_chunk(b"IEND", b"")))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
 
 
 def write_png_georeferencing(png_path, grid, epsg: int):

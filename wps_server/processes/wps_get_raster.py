@@ -24,7 +24,15 @@ from qgis_plugin.core.wms import IMAGE_FORMATS, WmsClient, WmsError, WmsNotAllow
 from .. import jobs
 from ..responses import SharedExecuteResponse
 from ..status_storage import AtomicFileStorage
-from ..tile_files import GEOTIFF_NAME, PNG_NAME, write_geotiff, write_png, write_png_georeferencing
+from ..tile_files import (
+    GEOTIFF_NAME,
+    PNG_NAME,
+    geotiff_bytes,
+    png_bytes,
+    write_geotiff,
+    write_png,
+    write_png_georeferencing,
+)
 from ..tile_request import (
     DEFAULT_BBOX_SIZE,
     DEFAULT_CRS,
@@ -227,24 +235,30 @@ class GetRasterProcess(Process):
         gradient = edge_filter(pixels, tile.method, halo=True)
 
         _progress(response, f"Writing the {output.data_format.mime_type} file", 80)
-        if output.data_format.mime_type == GEOTIFF.mime_type:
+        geotiff = output.data_format.mime_type == GEOTIFF.mime_type
+        if request.raw:
+            # Encoded in memory: PyWPS sends the bytes and keeps no file (it would otherwise
+            # keep a copy in the output folder).
+            output.data = (geotiff_bytes(gradient, tile.grid, tile.epsg) if geotiff
+                           else png_bytes(gradient, tile.method))
+            output.as_reference = False
+            output.raw = True
+        elif geotiff:
             path = os.path.join(self.workdir, GEOTIFF_NAME)
             write_geotiff(path, gradient, tile.grid, tile.epsg)
+            output.file = path
         else:
             path = os.path.join(self.workdir, PNG_NAME)
             write_png(path, gradient, tile.method)
-            if output.as_reference and not request.raw:
+            if output.as_reference:
                 write_png_georeferencing(os.path.join(self._output_folder(), PNG_NAME), tile.grid, tile.epsg)
-        if request.raw:
-            # PyWPS empties the working folder before it sends a raw output: hand it the
-            # bytes, and no reference (it would keep a copy in the output folder).
-            with open(path, "rb") as stream:
-                output.data = stream.read()
-            output.as_reference = False
-            output.raw = True
-        else:
             output.file = path
         return response
+
+    def clean(self):
+        """PyWPS's, for a request that had a working folder (see ``prepare_process_for_execution``)."""
+        if self.workdir:
+            super().clean()
 
     def _setup_status_storage(self):
         """Status documents replaced atomically: a polling client never reads half a document."""
