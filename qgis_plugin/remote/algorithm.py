@@ -28,6 +28,7 @@ from ..wps_client import (
     FAILED,
     SUCCEEDED,
     BoundingBoxInput,
+    Format,
     LiteralInput,
     OutputRequest,
     WpsBadResponse,
@@ -46,6 +47,7 @@ from .parameters import (
     BOUNDING_BOX,
     COMPLEX,
     LITERAL,
+    RASTER,
     complex_kind,
     input_parameter,
     literal_type,
@@ -241,7 +243,7 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
         if shape == "layers":
             layers = self.parameterAsLayerList(parameters, name, context)
             self._check_count(item, len(layers))
-            if complex_kind(item.formats) == "raster":
+            if complex_kind(item.formats) == RASTER:
                 raster_sources = [layer.source() for layer in layers]
                 return [lambda source=source: payloads.raster_input(name, source, wanted, limit)
                         for source in raster_sources]
@@ -309,24 +311,32 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
         return client.run(identifier, inputs, outputs, on_status=on_status)
 
     def _write_outputs(self, client, response, destinations, feedback):
-        results = {}
-        for binding in self._output_bindings:
-            identifier = binding.description.identifier
-            value = response.outputs.get(identifier)
-            if value is None:
-                raise WpsBadResponse(f"the server's answer has no output {identifier!r}")
-            if binding.shape in ("raster", "vector", "file"):
-                feedback.pushInfo(tr("Writing {output}…").format(output=identifier))
-                results[binding.name] = self._write_complex(client, binding, value, destinations[binding.name])
-            else:
-                results[binding.name] = _literal_result(binding, value)
+        """The results; when one output cannot be written, the files already written are removed."""
+        results, written = {}, []
+        try:
+            for binding in self._output_bindings:
+                identifier = binding.description.identifier
+                value = response.outputs.get(identifier)
+                if value is None:
+                    raise WpsBadResponse(f"the server's answer has no output {identifier!r}")
+                if binding.shape in ("raster", "vector", "file"):
+                    feedback.pushInfo(tr("Writing {output}…").format(output=identifier))
+                    results[binding.name] = self._write_complex(client, binding, value, destinations[binding.name])
+                    written.append(results[binding.name])
+                else:
+                    results[binding.name] = _literal_result(binding, value)
+        except BaseException:
+            for path in written:
+                if os.path.exists(path):
+                    os.remove(path)
+            raise
         return results
 
     def _write_complex(self, client, binding, value, path):
         """Download or write the output at ``path``, converted when its extension asks for another format."""
         served = preferred_format(binding.description.formats)
         if value.mime_type:
-            served = type(served)(value.mime_type, value.encoding or served.encoding, value.schema or served.schema)
+            served = Format(value.mime_type, value.encoding or served.encoding, value.schema or served.schema)
         native = binding.shape == "file" or os.path.splitext(path)[1].lower() in payloads.native_extensions(served)
         target = path
         if not native:
