@@ -171,9 +171,11 @@ def _cpu(process):
 
 
 def database_growth(folder) -> list:
-    """(rows, ms) of PyWPS's ``get_process_counts``, which every Execute runs, on a job database
-    holding that many finished requests (one row per request served, never pruned)."""
+    """(rows, ms) of the slot count an async Execute runs (``wps_server.jobs.counts``), on a job
+    database holding that many finished jobs (the retention cleanup bounds their number)."""
     from pywps import configuration, dblog
+
+    from wps_server import jobs
 
     previous = {key: str(configuration.get_config_value("logging", key)) for key in ("database", "level")}
     path = folder / "growth.sqlite"
@@ -182,6 +184,7 @@ def database_growth(folder) -> list:
     results = []
     try:
         dblog.get_session().close()  # creates PyWPS's tables
+        jobs.prepare_database()  # and the index the count uses
         with contextlib.closing(sqlite3.connect(path)) as connection:
             for rows in GROWTH_ROWS:
                 have = connection.execute("SELECT count(*) FROM pywps_requests").fetchone()[0]
@@ -194,7 +197,8 @@ def database_growth(folder) -> list:
                 times = []
                 for _ in range(15):
                     start = time.perf_counter()
-                    dblog.get_process_counts()
+                    with contextlib.closing(dblog.get_session()) as session:
+                        jobs.counts(session)
                     times.append((time.perf_counter() - start) * 1e3)
                 results.append((rows, statistics.median(times)))
     finally:
@@ -315,12 +319,15 @@ def run(servers):
         lines.append(f"\nNew workers after the load: {', '.join(map(str, new_workers))} (a worker died).")
     base_ms = growth[0][1]
     lines += [
-        "", "### What does grow: PyWPS's job database", "",
-        "Besides memory, PyWPS writes one row per request served into its job database "
-        f"(`[logging] database`) and never removes it: the server's held {rows_after} rows after this run. "
-        "Every Execute runs `pywps.dblog.get_process_counts`, a query over that whole table (no index on "
-        "`percent_done`). Its time on a scratch database holding that many finished requests (median of 15):", "",
-        "| rows | ms per Execute | added |", "| ---: | ---: | ---: |",
+        "", "### The job database", "",
+        "PyWPS 4.8 writes one row per request served into its job database (`[logging] database`) and never "
+        "removes it. Our server records only asynchronous jobs (a synchronous Execute, GetCapabilities and "
+        f"DescribeProcess leave no row): the server held {rows_after} rows after this run of {served} "
+        "synchronous Execute requests. Job rows older than `[cleanup] retention` are deleted "
+        "(`python -m wps_server cleanup`, or by the server itself). An async Execute counts the running jobs "
+        "(`wps_server.jobs.counts`, with an index on the status); its time on a scratch database holding that "
+        "many finished jobs (median of 15):", "",
+        "| rows | ms per async Execute | added |", "| ---: | ---: | ---: |",
         *[f"| {rows} | {ms:.1f} | {ms - base_ms:+.1f} |" for rows, ms in growth],
         "",
     ]
@@ -349,7 +356,7 @@ def targets(headline):
     budget = cores * 1e3 / (TARGET_RATIO * headline["wms_rps_at_target"])
     why_ratio = (f"CPU-bound: {TARGET_RATIO:.0%} of the WMS rate on {cores} cores allows {budget:.0f} ms of CPU "
                  f"per Execute in all; it takes {sum(cpu.values()):.0f} ms: WPS workers {cpu['wps']:.0f} ms "
-                 f"(mostly PyWPS, see the tile section), QGIS Server {cpu['wms']:.0f} ms, clients "
+                 f"(see the tile section), QGIS Server {cpu['wms']:.0f} ms, clients "
                  f"{cpu['clients']:.1f} ms (machine {headline['busy_at_target']:.0%} busy)")
     return [
         (f"{TARGET_CLIENTS} clients: WPS throughput ≥ {TARGET_RATIO:.0%} of direct WMS throughput",
