@@ -24,127 +24,127 @@
       <translation>contour,sobel,prewitt,gradient,wms,wps,filtre</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="116" />
+      <location filename="../algorithms/edge_tile.py" line="120" />
       <source>Input layer (WMS or any raster)</source>
       <translation>Couche en entrée (WMS ou tout raster)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="117" />
+      <location filename="../algorithms/edge_tile.py" line="121" />
       <source>Tile centre</source>
       <translation>Centre de la tuile</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="118" />
+      <location filename="../algorithms/edge_tile.py" line="122" />
       <source>Tile extent (instead of a centre)</source>
       <translation>Emprise de la tuile (au lieu d'un centre)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="120" />
+      <location filename="../algorithms/edge_tile.py" line="124" />
       <source>Width (pixels)</source>
       <translation>Largeur (pixels)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="120" />
+      <location filename="../algorithms/edge_tile.py" line="124" />
       <source>Height (pixels)</source>
       <translation>Hauteur (pixels)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="124" />
+      <location filename="../algorithms/edge_tile.py" line="128" />
       <source>Pixel size (output CRS units; empty for the default)</source>
       <translation>Taille de pixel (unités du SCR de sortie ; vide pour la valeur par défaut)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="126" />
+      <location filename="../algorithms/edge_tile.py" line="130" />
       <source>Output CRS (default: the layer's)</source>
       <translation>SCR de sortie (par défaut : celui de la couche)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="128" />
+      <location filename="../algorithms/edge_tile.py" line="132" />
       <source>Method</source>
       <translation>Méthode</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="131" />
+      <location filename="../algorithms/edge_tile.py" line="135" />
       <source>Backend</source>
       <translation>Moteur de calcul</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="133" />
+      <location filename="../algorithms/edge_tile.py" line="137" />
       <source>WPS URL (remote backend)</source>
       <translation>URL du WPS (calcul distant)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="136" />
+      <location filename="../algorithms/edge_tile.py" line="140" />
       <source>Edge tile</source>
       <translation>Tuile de contours</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="142" />
+      <location filename="../algorithms/edge_tile.py" line="146" />
       <source>The input layer could not be loaded.</source>
       <translation>La couche en entrée n'a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="144" />
+      <location filename="../algorithms/edge_tile.py" line="148" />
       <source>its source cannot be read</source>
       <translation>sa source est illisible</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="152" />
+      <location filename="../algorithms/edge_tile.py" line="156" />
       <source>The layer has no CRS: choose an output CRS.</source>
       <translation>La couche n'a pas de SCR : choisissez un SCR de sortie.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="158" />
+      <location filename="../algorithms/edge_tile.py" line="162" />
       <source>The remote backend needs a WPS URL.</source>
       <translation>Le calcul distant nécessite une URL de WPS.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="175" />
+      <location filename="../algorithms/edge_tile.py" line="179" />
       <source>Tile: {width} x {height} pixels of {px:.10g} x {py:.10g} {units}, extent {xmin:.10g}, {ymin:.10g}, {xmax:.10g}, {ymax:.10g} in {crs}.</source>
       <translation>Tuile : {width} x {height} pixels de {px:.10g} x {py:.10g} {units}, emprise {xmin:.10g}, {ymin:.10g}, {xmax:.10g}, {ymax:.10g} en {crs}.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="197" />
+      <location filename="../algorithms/edge_tile.py" line="201" />
       <source>Give a tile centre or a tile extent (exactly one of CENTER and EXTENT).</source>
       <translation>Indiquez un centre ou une emprise de tuile (exactement l'un de CENTER et EXTENT).</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="198" />
+      <location filename="../algorithms/edge_tile.py" line="202" />
       <source>Give either a tile centre or a tile extent, not both.</source>
       <translation>Indiquez soit un centre, soit une emprise de tuile, pas les deux.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="205" />
+      <location filename="../algorithms/edge_tile.py" line="209" />
       <source>The pixel size must be greater than 0.</source>
       <translation>La taille de pixel doit être supérieure à 0.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="131" />
+      <location filename="../algorithms/edge_tile.py" line="135" />
       <source>In-process (this QGIS)</source>
       <translation>Local (dans ce QGIS)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="131" />
+      <location filename="../algorithms/edge_tile.py" line="135" />
       <source>Remote WPS server</source>
       <translation>Serveur WPS distant</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="145" />
+      <location filename="../algorithms/edge_tile.py" line="149" />
       <source>The input layer is not valid: {error} (provider {provider}, source {source})</source>
       <translation>La couche en entrée n'est pas valide : {error} (fournisseur {provider}, source {source})</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="162" />
+      <location filename="../algorithms/edge_tile.py" line="166" />
       <source>The output is a GeoTIFF: give a file name ending in .tif, not {path}</source>
       <translation>La sortie est un GeoTIFF : donnez un nom de fichier se terminant par .tif, et non {path}</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="220" />
+      <location filename="../algorithms/edge_tile.py" line="224" />
       <source>The tile would be {width} x {height} pixels; at most {maximum} in each direction. Use a larger pixel size or a smaller extent.</source>
       <translation>La tuile ferait {width} x {height} pixels ; au plus {maximum} dans chaque direction. Prenez une taille de pixel plus grande ou une emprise plus petite.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="218" />
+      <location filename="../algorithms/edge_tile.py" line="222" />
       <source>Invalid tile: {error}</source>
       <translation>Tuile invalide : {error}</translation>
     </message>
@@ -215,6 +215,7 @@
     </message>
     <message>
       <location filename="../backends.py" line="179" />
+      <location filename="../remote/algorithm.py" line="309" />
       <source>WPS: {message}</source>
       <translation>WPS : {message}</translation>
     </message>
@@ -230,6 +231,7 @@
     </message>
     <message>
       <location filename="../backends.py" line="199" />
+      <location filename="../remote/algorithm.py" line="375" />
       <source>The WPS server refused the request with {code}: {text}</source>
       <translation>Le serveur WPS a refusé la requête avec {code} : {text}</translation>
     </message>
@@ -240,11 +242,13 @@
     </message>
     <message>
       <location filename="../backends.py" line="205" />
+      <location filename="../remote/algorithm.py" line="381" />
       <source>WPS HTTP error: {error}</source>
       <translation>Erreur HTTP du WPS : {error}</translation>
     </message>
     <message>
       <location filename="../backends.py" line="207" />
+      <location filename="../remote/algorithm.py" line="382" />
       <source>WPS error: {error}</source>
       <translation>Erreur WPS : {error}</translation>
     </message>
@@ -260,30 +264,35 @@
     </message>
     <message>
       <location filename="../backends.py" line="200" />
+      <location filename="../remote/algorithm.py" line="376" />
+      <location filename="../remote/algorithm.py" line="379" />
       <source>no code</source>
       <translation>sans code</translation>
     </message>
     <message>
       <location filename="../backends.py" line="200" />
       <location filename="../backends.py" line="203" />
+      <location filename="../remote/algorithm.py" line="376" />
+      <location filename="../remote/algorithm.py" line="379" />
       <source>no message</source>
       <translation>sans message</translation>
     </message>
     <message>
-      <location filename="../plugin.py" line="34" />
+      <location filename="../plugin.py" line="46" />
       <source>Default WPS server…</source>
       <translation>Serveur WPS par défaut…</translation>
     </message>
     <message>
-      <location filename="../plugin.py" line="36" />
-      <location filename="../plugin.py" line="50" />
-      <location filename="../plugin.py" line="40" />
+      <location filename="../plugin.py" line="48" />
+      <location filename="../plugin.py" line="70" />
+      <location filename="../plugin.py" line="56" />
       <location filename="../provider.py" line="23" />
+      <location filename="../remote/gui.py" line="61" />
       <source>WMS Edge</source>
       <translation>WMS Edge</translation>
     </message>
     <message>
-      <location filename="../plugin.py" line="51" />
+      <location filename="../plugin.py" line="71" />
       <source>WPS endpoint used by default by the remote backend:</source>
       <translation>Point d'accès WPS utilisé par défaut pour le calcul distant :</translation>
     </message>
@@ -291,6 +300,388 @@
       <location filename="../provider.py" line="26" />
       <source>WMS Edge: Sobel/Prewitt edge tiles of WMS layers</source>
       <translation>WMS Edge : tuiles de contours Sobel/Prewitt de couches WMS</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="408" />
+      <source>optional</source>
+      <translation>facultatif</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="125" />
+      <source>&lt;p&gt;Cancelling stops waiting for the job; WPS 1.0.0 cannot stop it on the server, where it runs to its end.&lt;/p&gt;</source>
+      <translation>&lt;p&gt;Annuler arrête l’attente du travail ; WPS 1.0.0 ne permet pas de l’arrêter sur le serveur, où il va jusqu’à son terme.&lt;/p&gt;</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="363" />
+      <source>Cancelled: nothing was written. (WPS 1.0.0 cannot stop a job on the server: it runs to its end there.)</source>
+      <translation>Annulé : rien n’a été écrit. (WPS 1.0.0 ne permet pas d’arrêter un travail sur le serveur : il y va jusqu’à son terme.)</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="411" />
+      <source>any number of values</source>
+      <translation>nombre de valeurs libre</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="111" />
+      <source>&lt;p&gt;Process &lt;b&gt;{identifier}&lt;/b&gt; of the WPS server {title} ({url}), run {mode}.&lt;/p&gt;</source>
+      <translation>&lt;p&gt;Processus &lt;b&gt;{identifier}&lt;/b&gt; du serveur WPS {title} ({url}), exécuté {mode}.&lt;/p&gt;</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="116" />
+      <source>Inputs</source>
+      <translation>Entrées</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="120" />
+      <source>Outputs</source>
+      <translation>Sorties</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="299" />
+      <source>Running {process} on {url} (asynchronous)…</source>
+      <translation>Exécution de {process} sur {url} (asynchrone)…</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="426" />
+      <source>{input}: {value} is outside the allowed range.</source>
+      <translation>{input} : {value} est hors de l’intervalle autorisé.</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="114" />
+      <source>asynchronously (progress follows the server's status)</source>
+      <translation>de façon asynchrone (la progression suit l’état donné par le serveur)</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="115" />
+      <source>synchronously (the server offers no status updates for it)</source>
+      <translation>de façon synchrone (le serveur ne donne pas d’état d’avancement pour ce processus)</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="193" />
+      <source>{input}: at most {maximum} values, {count} given.</source>
+      <translation>{input} : au plus {maximum} valeurs, {count} données.</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="196" />
+      <source>{input}: at least {minimum} values, {count} given.</source>
+      <translation>{input} : au moins {minimum} valeurs, {count} données.</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="259" />
+      <source>{input}: the vector layer could not be loaded.</source>
+      <translation>{input} : la couche vecteur n’a pas pu être chargée.</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="293" />
+      <source>Running {process} on {url} (synchronous)…</source>
+      <translation>Exécution de {process} sur {url} (synchrone)…</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="367" />
+      <source>The WPS server {server} cannot be reached: {error}</source>
+      <translation>Le serveur WPS {server} est injoignable : {error}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="371" />
+      <source>The WPS server {server} no longer offers the process {process}; refresh the server's processes ({error}).</source>
+      <translation>Le serveur WPS {server} ne propose plus le processus {process} ; actualisez les processus du serveur ({error}).</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="378" />
+      <source>The WPS process {process} failed with {code}: {text}</source>
+      <translation>Le processus WPS {process} a échoué avec {code} : {text}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="390" />
+      <source>one of {values}</source>
+      <translation>parmi {values}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="393" />
+      <source>from {minimum} to {maximum}</source>
+      <translation>de {minimum} à {maximum}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="397" />
+      <source>default {value}</source>
+      <translation>par défaut {value}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="399" />
+      <source>unit {unit}</source>
+      <translation>unité {unit}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="401" />
+      <source>CRS {crss}</source>
+      <translation>SCR {crss}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="410" />
+      <source>up to {count} values</source>
+      <translation>jusqu’à {count} valeurs</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="421" />
+      <source>{input}: “{value}” is not a valid {kind}.</source>
+      <translation>{input} : « {value} » n’est pas une valeur {kind} valide.</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="211" />
+      <source>{input}: QGIS does not know the server's CRS {crs}.</source>
+      <translation>{input} : QGIS ne connaît pas le SCR {crs} du serveur.</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="214" />
+      <source>{input}: the server does not take {given}; the extent is sent in {crs}.</source>
+      <translation>{input} : le serveur n’accepte pas {given} ; l’emprise est envoyée en {crs}.</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="232" />
+      <source>{input}: the raster layer could not be loaded.</source>
+      <translation>{input} : la couche raster n’a pas pu être chargée.</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="273" />
+      <source>Cannot send the input: {error}</source>
+      <translation>Impossible d’envoyer l’entrée : {error}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="286" />
+      <source>Cannot write the output: {error}</source>
+      <translation>Impossible d’écrire la sortie : {error}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="403" />
+      <source>formats {formats}</source>
+      <translation>formats {formats}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="323" />
+      <source>Writing {output}…</source>
+      <translation>Écriture de {output}…</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="406" />
+      <source>at most {megabytes:g} MB</source>
+      <translation>au plus {megabytes:g} Mo</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="129" />
+      <location filename="../remote/gui.py" line="127" />
+      <location filename="../remote/gui.py" line="136" />
+      <source>Rename WPS server</source>
+      <translation>Renommer le serveur WPS</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="145" />
+      <location filename="../remote/gui.py" line="441" />
+      <location filename="../remote/gui.py" line="154" />
+      <location filename="../remote/gui.py" line="372" />
+      <source>Remove WPS server</source>
+      <translation>Supprimer le serveur WPS</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="428" />
+      <source>WPS servers…</source>
+      <translation>Serveurs WPS…</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="87" />
+      <location filename="../remote/gui.py" line="112" />
+      <source>Add WPS server</source>
+      <translation>Ajouter un serveur WPS</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="89" />
+      <source>e.g. My institute's WPS</source>
+      <translation>p. ex. le WPS de mon institut</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="97" />
+      <location filename="../remote/gui.py" line="189" />
+      <source>Title</source>
+      <translation>Titre</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="98" />
+      <location filename="../remote/gui.py" line="189" />
+      <source>URL</source>
+      <translation>URL</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="99" />
+      <source>Authentication</source>
+      <translation>Authentification</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="127" />
+      <source>This WPS server is no longer configured.</source>
+      <translation>Ce serveur WPS n'est plus configuré.</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="186" />
+      <location filename="../remote/gui.py" line="335" />
+      <source>WPS servers</source>
+      <translation>Serveurs WPS</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="193" />
+      <source>Add…</source>
+      <translation>Ajouter…</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="194" />
+      <source>Rename…</source>
+      <translation>Renommer…</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="195" />
+      <source>Remove</source>
+      <translation>Supprimer</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="196" />
+      <source>Refresh</source>
+      <translation>Actualiser</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="367" />
+      <source>Add WPS server…</source>
+      <translation>Ajouter un serveur WPS…</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="440" />
+      <location filename="../remote/gui.py" line="371" />
+      <source>Rename WPS server…</source>
+      <translation>Renommer le serveur WPS…</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="442" />
+      <location filename="../remote/gui.py" line="169" />
+      <location filename="../remote/gui.py" line="373" />
+      <source>Refresh WPS server</source>
+      <translation>Actualiser le serveur WPS</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="129" />
+      <source>New title of {url}:</source>
+      <translation>Nouveau titre de {url} :</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="146" />
+      <source>Remove the WPS server “{title}” ({url})? Its processes leave the Processing toolbox; models that use them will not run until it is added again.</source>
+      <translation>Supprimer le serveur WPS « {title} » ({url}) ? Ses traitements quittent la boîte à outils Traitements ; les modèles qui les utilisent ne fonctionneront plus tant qu'il n'aura pas été ajouté de nouveau.</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="170" />
+      <source>The processes of “{title}” could not be refreshed: {reason}</source>
+      <translation>Les traitements de « {title} » n'ont pas pu être actualisés : {reason}</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="228" />
+      <source>Processing provider id: {server_id}</source>
+      <translation>Identifiant du fournisseur de traitements : {server_id}</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="342" />
+      <source>“{title}” added: its processes are in the Processing toolbox.</source>
+      <translation>« {title} » ajouté : ses traitements sont dans la boîte à outils Traitements.</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="348" />
+      <source>WPS server renamed “{title}”.</source>
+      <translation>Serveur WPS renommé « {title} ».</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="353" />
+      <source>WPS server “{title}” removed.</source>
+      <translation>Serveur WPS « {title} » supprimé.</translation>
+    </message>
+    <message>
+      <location filename="../remote/gui.py" line="357" />
+      <source>Processes of “{title}” refreshed.</source>
+      <translation>Traitements de « {title} » actualisés.</translation>
+    </message>
+    <message>
+      <location filename="../remote/parameters.py" line="249" />
+      <source>All files (*.*)</source>
+      <translation>Tous les fichiers (*.*)</translation>
+    </message>
+    <message>
+      <location filename="../remote/parameters.py" line="208" />
+      <source>{title} (one value per line)</source>
+      <translation>{title} (une valeur par ligne)</translation>
+    </message>
+    <message>
+      <location filename="../remote/parameters.py" line="186" />
+      <source>{title} (sent in {crs} unless given in a supported CRS)</source>
+      <translation>{title} (envoyée en {crs} sauf si elle est donnée dans un SCR accepté)</translation>
+    </message>
+    <message>
+      <location filename="../remote/provider.py" line="50" />
+      <source>{title} (WPS server {url})</source>
+      <translation>{title} (serveur WPS {url})</translation>
+    </message>
+    <message>
+      <location filename="../remote/provider.py" line="80" />
+      <source>The processes of the WPS server {title} could not be loaded: {error}</source>
+      <translation>Les processus du serveur WPS {title} n’ont pas pu être chargés : {error}</translation>
+    </message>
+    <message>
+      <location filename="../remote/provider.py" line="68" />
+      <source>no answer within {seconds:g} s</source>
+      <translation>pas de réponse en {seconds:g} s</translation>
+    </message>
+    <message>
+      <location filename="../remote/registry.py" line="53" />
+      <source>No WPS server with the id {server_id} is configured.</source>
+      <translation>Aucun serveur WPS d’identifiant {server_id} n’est configuré.</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="65" />
+      <source>Give the WPS server a title.</source>
+      <translation>Donnez un titre au serveur WPS.</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="77" />
+      <source>Put no user name or password in the WPS URL (QGIS settings would keep them in clear): choose an authentication configuration instead.</source>
+      <translation>Ne mettez ni nom d'utilisateur ni mot de passe dans l'URL du WPS (les paramètres de QGIS les garderaient en clair) : choisissez plutôt une configuration d'authentification.</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="74" />
+      <source>The WPS URL must start with http:// or https:// and name a host: {url}</source>
+      <translation>L'URL du WPS doit commencer par http:// ou https:// et nommer un hôte : {url}</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="96" />
+      <source>The authentication configuration {authcfg} does not exist in this QGIS profile.</source>
+      <translation>La configuration d'authentification {authcfg} n'existe pas dans ce profil QGIS.</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="75" />
+      <source>(empty)</source>
+      <translation>(vide)</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="104" />
+      <source>The server at {url} did not answer within {seconds:g} s: is it a WPS server, and is it running?</source>
+      <translation>Le serveur {url} n'a pas répondu en {seconds:g} s : est-ce un serveur WPS, et fonctionne-t-il ?</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="107" />
+      <source>{url} is not a usable WPS server: {reason}</source>
+      <translation>{url} n'est pas un serveur WPS utilisable : {reason}</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="176" />
+      <source>No WPS server {server_id} is configured (removed meanwhile?).</source>
+      <translation>Aucun serveur WPS {server_id} n'est configuré (supprimé entre-temps ?).</translation>
+    </message>
+    <message>
+      <location filename="../remote/servers.py" line="145" />
+      <source>This WPS server is already configured, as “{title}”.</source>
+      <translation>Ce serveur WPS est déjà configuré, sous le titre « {title} ».</translation>
     </message>
   </context>
 </TS>
