@@ -493,13 +493,34 @@ def parse_capabilities(body: bytes) -> list:
             for process in _children(_child(root, "ProcessOfferings"), "Process")]
 
 
-def parse_process_descriptions(body: bytes) -> list:
-    """Every process of a DescribeProcess answer, with full input and output descriptions."""
+@dataclass
+class UnusableProcess:
+    """A process whose description cannot be read (e.g. an input of no known kind)."""
+
+    identifier: str
+    reason: str
+
+
+def parse_process_descriptions(body: bytes, *, unusable: list | None = None) -> list:
+    """Every process of a DescribeProcess answer, with full input and output descriptions.
+
+    A process whose description cannot be read raises :class:`WpsBadResponse`, unless
+    ``unusable`` is a list: it is then appended there as an :class:`UnusableProcess` and
+    left out, so one malformed process does not cost a server all its others.
+    """
     root = parse_xml(body, "DescribeProcess request")
     _raise_if_exception_report(root)
     if _local(root.tag) != "ProcessDescriptions":
         raise _not_wps(root, "DescribeProcess request")
-    return [_process_description(element) for element in _children(root, "ProcessDescription")]
+    descriptions = []
+    for element in _children(root, "ProcessDescription"):
+        try:
+            descriptions.append(_process_description(element))
+        except WpsBadResponse as exc:
+            if unusable is None:
+                raise
+            unusable.append(UnusableProcess(_text(element, "Identifier"), str(exc)))
+    return descriptions
 
 
 def parse_process_description(body: bytes, identifier: str) -> ProcessDescription:
@@ -681,7 +702,7 @@ class WpsClient:
             body = self._get(self._kvp_url(request="DescribeProcess",
                                            identifier=",".join(identifiers[start:start + chunk])),
                              "DescribeProcess request")
-            parse_process_descriptions(body)
+            parse_process_descriptions(body, unusable=[])
             merged.extend(_children(parse_xml(body, "DescribeProcess request"), "ProcessDescription"))
         return ElementTree.tostring(merged, encoding="utf-8", xml_declaration=True)
 

@@ -624,9 +624,14 @@
       <translation>{title} (serveur WPS {url})</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="80" />
+      <location filename="../remote/provider.py" line="86" />
       <source>The processes of the WPS server {title} could not be loaded: {error}</source>
       <translation>Les processus du serveur WPS {title} n’ont pas pu être chargés : {error}</translation>
+    </message>
+    <message>
+      <location filename="../remote/provider.py" line="78" />
+      <source>The process {identifier} of the WPS server {title} is left out: {reason}</source>
+      <translation>Le traitement {identifier} du serveur WPS {title} est écarté : {reason}</translation>
     </message>
     <message>
       <location filename="../remote/provider.py" line="68" />

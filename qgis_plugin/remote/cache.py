@@ -82,8 +82,11 @@ class DescriptionCache:
 
     @staticmethod
     def _descriptions(capabilities: bytes, descriptions: bytes):
+        """ProcessDescription or UnusableProcess items, in the order of the capabilities."""
         order = [process.identifier for process in parse_capabilities(capabilities)]
-        described = {item.identifier: item for item in parse_process_descriptions(descriptions)}
+        unusable = []
+        described = {item.identifier: item for item in parse_process_descriptions(descriptions, unusable=unusable)}
+        described.update((item.identifier, item) for item in unusable)
         missing = [identifier for identifier in order if identifier not in described]
         if missing:
             raise WpsBadResponse(f"the server offers processes it does not describe: {', '.join(missing)}")

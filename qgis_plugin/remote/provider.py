@@ -16,7 +16,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..provider import ICON_PATH
 from ..translation import tr
-from ..wps_client import WpsCanceled, WpsError, redact
+from ..wps_client import UnusableProcess, WpsCanceled, WpsError, redact
 from .algorithm import RemoteWpsAlgorithm
 
 LOG_TAG = "WMS Edge"
@@ -73,7 +73,13 @@ class RemoteWpsProvider(QgsProcessingProvider):
             finally:
                 timer.cancel()
         for description in descriptions:
-            self.addAlgorithm(RemoteWpsAlgorithm(self.server, description))
+            if isinstance(description, UnusableProcess):
+                QgsMessageLog.logMessage(
+                    tr("The process {identifier} of the WPS server {title} is left out: {reason}").format(
+                        identifier=description.identifier, title=self.server.title, reason=description.reason),
+                    LOG_TAG, Qgis.Warning)
+            else:
+                self.addAlgorithm(RemoteWpsAlgorithm(self.server, description))
 
     def _failed(self, reason: str) -> list:
         """Log why the processes could not be loaded (shown in the toolbox too); no algorithms."""

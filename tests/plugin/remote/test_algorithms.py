@@ -4,6 +4,7 @@ an unreachable server, a process removed from the server since it was cached."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 
 import processing
 import pytest
@@ -16,6 +17,8 @@ from qgis_plugin.wps_client import WpsUnreachable
 
 from ..conftest import RecordingFeedback, run_expecting_error
 from .remote_providers import registered_server
+
+OWS = "http://www.opengis.net/ows/1.1"
 
 
 @pytest.fixture
@@ -80,6 +83,21 @@ def test_unknown_process_at_run_time(zoo_registered, provider_from_record):
     provider_from_record(RemoteServer("wps_vanished_test", "Zoo (old)", server.url), record)
     error = run_expecting_error("wps_vanished_test:vanished", {"text": "hello"})
     assert "no longer offers the process vanished" in error and "refresh" in error
+
+
+def test_a_process_with_an_unusable_input_is_left_out_and_the_others_load(zoo_registered, provider_from_record):
+    """An input that is neither LiteralData, BoundingBoxData nor ComplexData (a malformed
+    description) costs only its own process."""
+    _store, registry, server = zoo_registered
+    record = cached_record(registry.cache, server.server_id)
+    descriptions = ElementTree.fromstring(record["descriptions"])
+    fail = next(item for item in descriptions if item.findtext(f"{{{OWS}}}Identifier") == "fail")
+    literal = fail.find("DataInputs/Input/LiteralData")
+    fail.find("DataInputs/Input").remove(literal)
+    record["descriptions"] = ElementTree.tostring(descriptions, encoding="unicode")
+    provider = provider_from_record(RemoteServer("wps_malformed_test", "Zoo (malformed)", server.url), record)
+    names = sorted(algorithm.name() for algorithm in provider.algorithms())
+    assert "fail" not in names and len(names) == 7 and "literals" in names
 
 
 def test_refresh_fetches_the_descriptions_again(zoo_registered):
