@@ -371,6 +371,9 @@ def _without_none(attributes: dict, **optional) -> dict:
 
 def parse_xml(body: bytes, what: str):
     """Parse a server's XML; refuse DTDs (no entity expansion attacks)."""
+    if re.match(rb"\s*(<!--.*?-->\s*)*<(!DOCTYPE\s+html|html)[\s>]", body[:4096], re.I | re.S):
+        raise WpsBadResponse(f"the server answered the {what} with an HTML page, not WPS XML; "
+                             "is the URL a WPS endpoint?")
     if re.search(rb"<!(DOCTYPE|ENTITY)", body[:4096], re.I):
         raise WpsBadResponse(f"the WPS server answered the {what} with XML that declares a DTD, which is refused")
     try:
@@ -816,7 +819,10 @@ class WpsClient:
             raise WpsUnreachable(f"the WPS server at {redact(url)} cannot be reached ({what}): "
                                  f"{blocking.errorMessage() or 'no answer'}")
         if body.lstrip().startswith(b"<"):
-            root = parse_xml(body, what)
-            if _local(root.tag) == "ExceptionReport":
+            try:
+                root = parse_xml(body, what)
+            except WpsBadResponse:
+                root = None  # an error page: the HTTP status says more
+            if root is not None and _local(root.tag) == "ExceptionReport":
                 raise exception_from_report(root)
         raise WpsHttpError(f"the WPS server at {redact(url)} answered the {what} with HTTP {status}")
