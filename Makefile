@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM := offscreen
 
 .PHONY: help install test test-engine test-server test-plugin test-server-pip lint bench serve demo \
-        package deploy translations clean
+        package deploy screenshot translations clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ package: ## Build dist/$(PLUGIN_NAME).zip for QGIS "Install from ZIP"
 
 deploy: package ## Install the plugin zip into the default QGIS profile
 	/usr/bin/python3 scripts/package_plugin.py --name $(PLUGIN_NAME) --deploy
+
+screenshot: install ## Picture of the Processing toolbox listing remote WPS processes (docs/remote-toolbox.png), under Xvfb
+	xvfb-run -a $(PY) scripts/screenshot_toolbox.py
 
 translations: install ## Refresh i18n/*.ts from the code and compile the .qm files
 	/usr/bin/python3 scripts/translations.py
