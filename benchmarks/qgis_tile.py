@@ -12,7 +12,7 @@ How each figure is obtained (nothing in the plugin is changed):
   block + the ARGB to RGBA unpacking, timed on its own as ``raster_io._rgba_from_color_block``);
 * filter: ``backends.edge_filter`` (the engine, gray conversion fused in); gray conversion alone is
   the engine's ``_to_gray_float32`` on the same pixels, timed separately;
-* write: ``backends.write_geotiff``.
+* write: ``backends.write_geotiff`` (its GDAL creation options are reported as ``plugin_geotiff_options``).
 """
 
 from __future__ import annotations
@@ -159,6 +159,7 @@ def measure(arguments) -> dict:
         "requests_per_run": requests_per_run,
         "getmap_url": urls[-1] if urls else "",
         "geotiff_options": geotiff_options,
+        "plugin_geotiff_options": " ".join(raster_io._geotiff_options()),
         "pixels": f"{' x '.join(map(str, pixels.shape))} {np.asarray(pixels).dtype}",
     }
 

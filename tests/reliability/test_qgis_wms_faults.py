@@ -71,8 +71,8 @@ def project_layer():
     QgsNetworkAccessManager.instance().cache().clear()
     added = []
 
-    def make(url):
-        layer = wms_layer(url, LAYER_4326, "EPSG:4326")
+    def make(url, image_format="image/png"):
+        layer = wms_layer(url, LAYER_4326, "EPSG:4326", image_format)
         assert layer.isValid(), layer.error().summary()
         QgsProject.instance().addMapLayer(layer, False)
         added.append(layer.id())
@@ -194,6 +194,27 @@ def test_getmap_answered_from_qgis_cache_passes_the_check(edge_tile_id, wms_serv
         processing.run(edge_tile_id, parameters(layer, tmp_path / "cached.tif"))
         assert len(wms.queries) == requests_sent, "the second GetMap was not answered from QGIS's cache"
     np.testing.assert_array_equal(read_geotiff(tmp_path / "cached.tif")[0], read_geotiff(tmp_path / "first.tif")[0])
+
+
+def relayed_getmap_cut(upstream, keep: int):
+    """A GetMap behaviour: the upstream's image without its last bytes (``keep`` < 0)."""
+    def behaviour(connection, query, stop):
+        with urllib.request.urlopen(f"{upstream}?{urlencode(query)}", timeout=30) as response:
+            content_type, body = response.headers["Content-Type"], response.read()
+        fault_wms.answer(200, content_type, body[:keep])(connection, query, stop)
+    return behaviour
+
+
+@pytest.mark.timeout(60)
+def test_jpeg_layer_healthy_and_truncated(edge_tile_id, wms_server, project_layer, tmp_path):
+    """A JPEG WMS layer: QGIS Server's JPEG passes the check; the same JPEG cut short does not
+    (Qt decodes a truncated JPEG without an error, filling the rest with gray)."""
+    processing.run(edge_tile_id, parameters(project_layer(wms_server.url, "image/jpeg"), tmp_path / "jpeg.tif"))
+    assert read_geotiff(tmp_path / "jpeg.tif")[4] == (SIZE, SIZE)
+    with FaultyWms(relay(wms_server.url, relayed_getmap_cut(wms_server.url, -200))) as wms:
+        error = run_fault(edge_tile_id, project_layer(wms.url, "image/jpeg"), tmp_path / "cut" / "edges.tif")
+    assert error.endswith(f"the WMS at {wms.url} answered the GetMap request with a truncated JPEG image")
+    assert not (tmp_path / "cut").exists() or os.listdir(tmp_path / "cut") == []
 
 
 def run_in_task(edge_tile_id, layer, output):
