@@ -24,6 +24,10 @@ client was told its job was accepted, and the whole request is stored.
 
 Counting slots and accepting a job happen under an exclusive ``flock`` on a file beside
 the job database, so two workers can never both take the last slot.
+
+All of this assumes that every worker and job of the server runs on one machine (as
+gunicorn runs them): a lock file and ``/proc`` say nothing about processes elsewhere, so
+several machines must not share one job database.
 """
 
 from __future__ import annotations
@@ -249,7 +253,10 @@ def launch_queued(service):
             running, waiting = counts(session)
             if not waiting or (maxparallel != -1 and running >= maxparallel):
                 return
-            stored = session.query(dblog.RequestInstance).order_by(text("rowid")).first()
+            queue = session.query(dblog.RequestInstance)
+            if session.get_bind().dialect.name == "sqlite":
+                queue = queue.order_by(text("rowid"))  # oldest first
+            stored = queue.first()
             uuid, request_json = stored.uuid, stored.request
             session.delete(stored)
             session.commit()
