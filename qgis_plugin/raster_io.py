@@ -178,7 +178,7 @@ class GetMapCheck:
         size = (query.get("WIDTH", ""), query.get("HEIGHT", ""))
         expected = tuple(map(int, size)) if all(text.isdigit() for text in size) else None
         check = functools.partial(self._check, reply, expected)
-        self._pending.append(check)  # the connection alone may not keep it alive
+        self._pending.append(check)  # referenced here too: without it, checks were sometimes never called
         reply.finished.connect(check, Qt.DirectConnection)
 
     def _on_timed_out(self, parameters):
@@ -236,7 +236,9 @@ def _image_problem(body: bytes, content_type: str, expected, where: str) -> str 
         return None
     try:
         image = Image.open(io.BytesIO(body), formats=("PNG", "JPEG"))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError as exc:
+        return f"the WMS at {where} answered the GetMap request with an image far too large: {exc}"
+    except (OSError, SyntaxError, ValueError):
         return (f"the WMS at {where} answered the GetMap request with something that is not an image "
                 f"({_sniff(body)})")
     if expected is not None and image.size != expected:

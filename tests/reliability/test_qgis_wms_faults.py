@@ -31,7 +31,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from support import fault_wms
-from support.fault_wms import ClosedPort, FaultyWms, png, relay
+from support.fault_wms import ClosedPort, FaultyWms, png, png_declaring, relay
 
 from qgis_plugin.provider import WmsEdgeProvider
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
@@ -128,6 +128,10 @@ FAULTS = {
     "truncated-png": (png_of_requested_size(cut=300), "truncated PNG image"),
     "corrupt-png": (png_of_requested_size(corrupt=True), "QGIS reports: Returned image is flawed"),
     "wrong-size": (fault_wms.answer(200, "image/png", png(30, 30)), f"a 30 x 30 image instead of {HALO_SIZE}"),
+    "bomb-beyond-pil-limit": (fault_wms.answer(200, "image/png", png_declaring(100_000, 100_000, bytes(1000))),
+                              "an image far too large: Image size (10000000000 pixels) exceeds limit"),
+    "bomb-below-pil-limit": (fault_wms.answer(200, "image/png", png_declaring(10_000, 10_000, bytes(1000))),
+                             f"a 10000 x 10000 image instead of {HALO_SIZE}"),
 }
 
 
@@ -141,6 +145,7 @@ def run_fault(edge_tile_id, layer, output):
     return str(raised.value)
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("fault", FAULTS)
 def test_wms_fault_is_a_clear_error_and_leaves_no_file(edge_tile_id, wms_server, project_layer,

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import io
 import socket
+import struct
 import threading
 import urllib.request
+import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
@@ -86,6 +88,16 @@ def png(width: int, height: int, value: int = 128, *, noise: bool = False) -> by
     stream = io.BytesIO()
     Image.fromarray(pixels).save(stream, format="PNG")
     return stream.getvalue()
+
+
+def png_declaring(width: int, height: int, pixel_data: bytes = b"") -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` 8-bit gray pixels, with only ``pixel_data``
+    (a decompression bomb when the size is large)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixel_data))
+            + chunk(b"IEND", b""))
 
 
 def answer(status: int, content_type: str, body: bytes, headers: dict | None = None):
