@@ -203,6 +203,24 @@ def test_a_killed_job_is_failed_and_frees_its_slot(make_server, gate):
     assert list((server.workdir / "workdir").iterdir()) == []
 
 
+def test_a_reused_pid_does_not_keep_a_dead_job_running(make_server, gate):
+    """The job's process dies and its pid now names another live process (simulated by
+    pointing the job's record at gunicorn's master): the start times differ, so the job is
+    still reported failed (a check of the pid alone, as PyWPS's, would wait forever)."""
+    server = make_server()
+    gate.close()
+    job = start(server)
+    wait_for(job, running)
+    [process] = job_processes(server)
+    process.send_signal(signal.SIGKILL)
+    with database(server) as connection:
+        connection.execute("UPDATE pywps_wmsedge_jobs SET pid = ? WHERE uuid = ?", (server.process.pid, job_uuid(job)))
+        connection.execute("UPDATE pywps_requests SET pid = ? WHERE uuid = ?", (server.process.pid, job_uuid(job)))
+        connection.commit()
+    name, text = wait_for(job, finished)
+    assert name == "ProcessFailed" and f"pid {server.process.pid}" in text
+
+
 def test_killing_the_worker_that_accepted_a_job_does_not_fail_it(make_server, gate):
     """The job runs in its own process: its worker may die (gunicorn starts another)."""
     server = make_server()
