@@ -290,6 +290,10 @@ def create_app(config_files: Iterable = ()) -> Application:
     load_configuration(config_files)
     WmsSettings.from_config()  # fail at startup, not on the first request
     cleanup = retention.Settings.from_config()
+    mode = str(configuration.get_config_value("processing", "mode") or "multiprocessing")
+    if mode != "multiprocessing":
+        raise ConfigError(f"[processing] mode = {mode!r} is not supported: this server runs asynchronous jobs "
+                          "in a forked process of the worker (mode = multiprocessing), see wps_server.jobs")
     wps_path = _url_path("url", required=True)
     outputs_path = _url_path("outputurl", required=False)
     outputs_folder = configuration.get_config_value("server", "outputpath")

@@ -113,3 +113,14 @@ def test_server_url_path_is_where_the_wps_answers(tmp_path):
     assert client.get("/wps/?service=WPS&request=GetCapabilities").status_code == 200
     assert client.get("/other?service=WPS&request=GetCapabilities").status_code == 404
     assert os.path.isdir(_value("server", "outputpath"))
+
+
+@pytest.mark.parametrize("section, key, value, message", [
+    ("processing", "mode", "scheduler", "mode = 'scheduler' is not supported"),
+    ("cleanup", "retention", "a week", "'a week' is not a duration"),
+    ("cleanup", "interval", "0", "interval must be longer than 0 s"),
+])
+def test_job_settings_the_server_cannot_honour_are_refused_at_startup(tmp_path, section, key, value, message):
+    config = write_config(tmp_path / "conf", WMS, extra_sections=f"[{section}]\n{key} = {value}\n")
+    with pytest.raises(ConfigError, match=message):
+        create_app([config])
