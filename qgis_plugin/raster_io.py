@@ -42,7 +42,7 @@ from qgis.PyQt.QtCore import Qt, QThread, QUrl
 from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
 
 from .core.georef import TileGrid
-from .core.wms import WmsServiceException, _exception_from_xml, _sniff
+from .core.wms import WmsServiceException, describe_bytes, exception_from_xml
 
 _NUMPY_TYPES = {
     Qgis.Byte: np.uint8,
@@ -214,7 +214,7 @@ def _getmap_problem(reply, expected) -> str | None:
     body = bytes(reply.peek(reply.bytesAvailable())) if reply.isOpen() else b""
     content_type = str(reply.header(QNetworkRequest.ContentTypeHeader) or "").lower()
     looks_like_xml = "xml" in content_type or "html" in content_type or body[:256].lstrip().startswith(b"<")
-    report = _exception_from_xml(body, where) if looks_like_xml else None
+    report = exception_from_xml(body, where) if looks_like_xml else None
     if isinstance(report, WmsServiceException):
         return f"the WMS at {where} answered the GetMap request with an exception: {report}"
     if status is not None and status >= 400:
@@ -240,7 +240,7 @@ def _image_problem(body: bytes, content_type: str, expected, where: str) -> str 
         return f"the WMS at {where} answered the GetMap request with an image far too large: {exc}"
     except (OSError, SyntaxError, ValueError):
         return (f"the WMS at {where} answered the GetMap request with something that is not an image "
-                f"({_sniff(body)})")
+                f"({describe_bytes(body)})")
     if expected is not None and image.size != expected:
         return (f"the WMS at {where} answered the GetMap request with a {image.width} x {image.height} image "
                 f"instead of {expected[0]} x {expected[1]}")
@@ -255,7 +255,7 @@ def _excerpt(body: bytes, limit: int = 120) -> str:
     """The readable text of a short answer (tags and extra spaces removed), for error messages."""
     text = " ".join(re.sub(r"<[^>]*>", " ", body[:4096].decode("utf-8", "replace")).split())
     if not text or sum(ch.isprintable() for ch in text) < 0.9 * len(text):
-        return _sniff(body)
+        return describe_bytes(body)
     return text if len(text) <= limit else text[:limit] + "…"
 
 

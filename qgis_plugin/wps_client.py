@@ -31,6 +31,8 @@ from qgis.core import QgsBlockingNetworkRequest, QgsFeedback
 from qgis.PyQt.QtCore import QByteArray, QUrl, QUrlQuery
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
+from .core.wms import describe_bytes, redact
+
 NS = {
     "wps": "http://www.opengis.net/wps/1.0.0",
     "ows": "http://www.opengis.net/ows/1.1",
@@ -380,7 +382,7 @@ def parse_xml(body: bytes, what: str):
         return ElementTree.fromstring(body)
     except ElementTree.ParseError as exc:
         raise WpsBadResponse(
-            f"the server answered the {what} with something that is not XML ({_sniff(body)}); "
+            f"the server answered the {what} with something that is not XML ({describe_bytes(body)}); "
             "is the URL a WPS endpoint?") from exc
 
 
@@ -648,20 +650,6 @@ def _output_description(element) -> OutputDescription:
         raise WpsBadResponse(f"the WPS process description's output {description.identifier!r} has no "
                              "LiteralOutput, BoundingBoxOutput or ComplexOutput")
     return description
-
-
-def _sniff(body: bytes) -> str:
-    if not body:
-        return "an empty body"
-    head = body[:60].decode("latin-1")
-    return f"{len(body)} bytes starting with {''.join(c if c.isprintable() else '.' for c in head)!r}"
-
-
-def redact(url: str) -> str:
-    """``url`` without query string or credentials, safe to show in messages."""
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
 # ---------------------------------------------------------------- transport

@@ -62,7 +62,7 @@ class WmsHttpError(WmsError):
 
     def __init__(self, status: int, url: str):
         self.status = status
-        super().__init__(f"the WMS answered HTTP {status} for {_redact(url)}")
+        super().__init__(f"the WMS answered HTTP {status} for {redact(url)}")
 
 
 class WmsTimeout(WmsError):
@@ -129,7 +129,7 @@ class WmsClient:
                 f"a {grid.width} x {grid.height} image exceeds the limit of {self.max_pixels} pixels")
         body, content_type, final_url = self._get(url, params)
         if _looks_like_xml(body, content_type):
-            raise _exception_from_xml(body, final_url)
+            raise exception_from_xml(body, final_url)
         return decode_image(body, grid.width, grid.height, max_pixels=self.max_pixels)
 
     def get_capabilities(self, url: str, version: str = "1.3.0") -> Capabilities:
@@ -138,7 +138,7 @@ class WmsClient:
         body, content_type, final_url = self._get(url, params)
         root = parse_xml(body)
         if _local(root.tag) in ("ServiceExceptionReport", "ExceptionReport"):
-            raise _exception_from_xml(body, final_url)
+            raise exception_from_xml(body, final_url)
         return _read_capabilities(root)
 
     def _get(self, url, params):
@@ -150,9 +150,9 @@ class WmsClient:
                 response = self.session.get(url, params=params, stream=True, allow_redirects=False,
                                             timeout=(self.connect_timeout, self.timeout))
             except requests.exceptions.Timeout as exc:
-                raise WmsTimeout(f"the WMS at {_redact(url)} did not answer within {self.timeout:g} s") from exc
+                raise WmsTimeout(f"the WMS at {redact(url)} did not answer within {self.timeout:g} s") from exc
             except requests.exceptions.RequestException as exc:
-                raise WmsUnreachable(f"the WMS at {_redact(url)} cannot be reached: {_reason(exc)}") from exc
+                raise WmsUnreachable(f"the WMS at {redact(url)} cannot be reached: {_reason(exc)}") from exc
             with response:
                 if response.is_redirect:
                     url, params = urljoin(response.url, response.headers["location"]), None
@@ -161,19 +161,19 @@ class WmsClient:
                 content_type = response.headers.get("content-type", "").lower()
                 if response.status_code >= 400:
                     if _looks_like_xml(body, content_type):
-                        report = _exception_from_xml(body, response.url)
+                        report = exception_from_xml(body, response.url)
                         if isinstance(report, WmsServiceException):
                             raise report
                     raise WmsHttpError(response.status_code, response.url)
                 return body, content_type, response.url
-        raise WmsBadResponse(f"the WMS at {_redact(url)} redirected more than {_MAX_REDIRECTS} times")
+        raise WmsBadResponse(f"the WMS at {redact(url)} redirected more than {_MAX_REDIRECTS} times")
 
     def _check_url(self, url):
         scheme = urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
-            raise WmsNotAllowed(f"WMS URL {_redact(url)} must use http or https")
+            raise WmsNotAllowed(f"WMS URL {redact(url)} must use http or https")
         if self.url_allowed is not None and not self.url_allowed(url):
-            raise WmsNotAllowed(f"WMS URL {_redact(url)} is not in the list of allowed WMS endpoints")
+            raise WmsNotAllowed(f"WMS URL {redact(url)} is not in the list of allowed WMS endpoints")
 
     def _read_capped(self, response, deadline, url):
         declared = response.headers.get("content-length")
@@ -186,12 +186,12 @@ class WmsClient:
                 if size > self.max_bytes:
                     raise WmsTooLarge(f"the WMS response exceeds the limit of {self.max_bytes} bytes")
                 if time.monotonic() > deadline:
-                    raise WmsTimeout(f"the WMS at {_redact(url)} did not finish answering within {self.timeout:g} s")
+                    raise WmsTimeout(f"the WMS at {redact(url)} did not finish answering within {self.timeout:g} s")
                 chunks.append(chunk)
         except (requests.exceptions.Timeout, ReadTimeoutError) as exc:
-            raise WmsTimeout(f"the WMS at {_redact(url)} stopped answering for {self.timeout:g} s") from exc
+            raise WmsTimeout(f"the WMS at {redact(url)} stopped answering for {self.timeout:g} s") from exc
         except (requests.exceptions.RequestException, TransportError) as exc:
-            raise WmsBadResponse(f"the WMS response from {_redact(url)} was cut off: {_reason(exc)}") from exc
+            raise WmsBadResponse(f"the WMS response from {redact(url)} was cut off: {_reason(exc)}") from exc
         return b"".join(chunks)
 
 
@@ -247,7 +247,7 @@ def decode_image(body: bytes, width: int | None = None, height: int | None = Non
     except Image.DecompressionBombError as exc:  # PIL's own, much higher, limit: not an OSError
         raise WmsTooLarge(f"the WMS image exceeds the limit of {max_pixels} pixels: {exc}") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise WmsBadResponse(f"the WMS answered with something that is not an image ({_sniff(body)})") from exc
+        raise WmsBadResponse(f"the WMS answered with something that is not an image ({describe_bytes(body)})") from exc
     if image.width * image.height > max_pixels:
         raise WmsTooLarge(f"the WMS image of {image.width} x {image.height} exceeds the limit of {max_pixels} pixels")
     if width is not None and (image.width, image.height) != (width, height):
@@ -292,19 +292,19 @@ def _looks_like_xml(body, content_type):
     return head.startswith(b"<")
 
 
-def _exception_from_xml(body, url):
+def exception_from_xml(body, url):
     """The exception that an XML (or HTML) answer stands for."""
     try:
         root = parse_xml(body)
     except WmsBadResponse:
-        return WmsBadResponse(f"the WMS at {_redact(url)} answered with a non-image document ({_sniff(body)})")
+        return WmsBadResponse(f"the WMS at {redact(url)} answered with a non-image document ({describe_bytes(body)})")
     if _local(root.tag) in ("ServiceExceptionReport", "ExceptionReport"):
         first = next((el for el in root.iter() if _local(el.tag) in ("ServiceException", "Exception")), None)
         if first is not None:
             code = first.get("code") or first.get("exceptionCode") or ""
             text = " ".join("".join(first.itertext()).split())
             return WmsServiceException(code, text or "no message", url)
-    return WmsBadResponse(f"the WMS at {_redact(url)} answered with a {_local(root.tag)} document instead of an image")
+    return WmsBadResponse(f"the WMS at {redact(url)} answered with a {_local(root.tag)} document instead of an image")
 
 
 def _read_capabilities(root):
@@ -349,7 +349,8 @@ def _int_or_none(text):
     return int(text) if text and text.isdigit() else None
 
 
-def _sniff(body):
+def describe_bytes(body):
+    """A short, printable description of a body that is not what was expected, for messages."""
     if not body:
         return "an empty body"
     head = body[:60].decode("latin-1")
@@ -365,7 +366,7 @@ def _reason(exc):
     return type(exc).__name__
 
 
-def _redact(url):
+def redact(url):
     """The URL without query string or credentials, safe to show in messages."""
     parts = urlsplit(url)
     host = parts.hostname or ""

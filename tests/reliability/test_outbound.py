@@ -10,14 +10,11 @@ the allow-list (tests/server/test_wms_errors.py), the client's byte and pixel ca
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 import pytest
 from pywps.tests import client_for
 from server.helpers import leftover_files
 from support import fault_wms
-from support.fault_wms import FaultyWms, image_of_requested_size
+from support.fault_wms import FaultyWms, image_of_requested_size, png_declaring
 
 from sandbox.wms import CENTER_LAT, CENTER_LON
 
@@ -106,15 +103,6 @@ def test_an_endless_chunked_body_is_cut_at_the_byte_cap(make_app):
         status, code, locator, text = exception_of(*execute(app))
     assert (status, code) == (502, "NoApplicableCode")
     assert f"exceeds the limit of {BYTE_CAP} bytes" in text
-
-
-def png_declaring(width, height, pixel_data=b""):
-    """A PNG whose header declares ``width`` x ``height`` 8-bit gray pixels, with only ``pixel_data``."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixel_data))
-            + chunk(b"IEND", b""))
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
