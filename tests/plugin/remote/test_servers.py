@@ -143,6 +143,18 @@ def test_html_page_is_refused(store, body):
         assert_rejected(store, server.url, "is not a usable WPS server", "with an HTML page, not WPS XML")
 
 
+@pytest.mark.parametrize("body", [
+    b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]><wps:Capabilities '
+    b'xmlns:wps="http://www.opengis.net/wps/1.0.0">&x;</wps:Capabilities>',
+    b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    b'<wps:Capabilities xmlns:wps="http://www.opengis.net/wps/1.0.0">&b;</wps:Capabilities>',
+], ids=["xxe", "entity-expansion"])
+def test_capabilities_with_entity_declarations_are_refused(store, body):
+    """No entity of a server's answer is ever expanded: a document that declares one is refused."""
+    with FaultyWms(answer(200, "text/xml", body)) as server:
+        assert_rejected(store, server.url, "is not a usable WPS server", "declares a DTD, which is refused")
+
+
 @pytest.mark.parametrize("body, fragment", [
     (b"Not found", "answered the GetCapabilities request with HTTP 404"),
     (b"<html><body>Not found<br></body></html>", "answered the GetCapabilities request with HTTP 404"),
