@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -231,6 +232,24 @@ def test_killing_the_worker_that_accepted_a_job_does_not_fail_it(make_server, ga
     process.parent().send_signal(signal.SIGKILL)
     gate.open()
     assert wait_for(job, finished)[0] == "ProcessSucceeded"
+
+
+def test_a_worker_killed_during_a_synchronous_request_holds_no_slot(make_server, gate):
+    """A synchronous Execute runs in the worker itself: killing it drops that client's
+    connection at once (no hang), gunicorn starts another worker, and no job slot is lost."""
+    server = make_server(server_extra=one_slot(queue=0))
+    gate.close()
+    body = execute_xml({"wms": LAYER_4326, "lat": CENTER_LAT, "lon": CENTER_LON}, mime_type="image/png")
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(requests.post, server.url, data=body, headers=XML, timeout=60)
+        assert gate.waiting.wait(30)
+        [worker] = [w for w in psutil.Process(server.process.pid).children()
+                    if any(c.raddr and c.raddr.port == urlsplit(gate.url).port for c in w.net_connections())]
+        worker.send_signal(signal.SIGKILL)
+        with pytest.raises(requests.ConnectionError):
+            pending.result(timeout=30)
+    gate.open()
+    assert wait_for(start(server), finished)[0] == "ProcessSucceeded"  # the only slot is free
 
 
 def test_a_full_queue_answers_server_busy_at_once(make_server, gate):
