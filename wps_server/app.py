@@ -203,8 +203,10 @@ class Application:
         return response
 
     def _cleanup(self):
+        """Retention, then queued jobs for the slots the reaper may have freed."""
         try:
             retention.run_if_due(self.cleanup.settings)
+            jobs.launch_queued(self.service)
         except Exception:  # the next interval tries again; requests are never failed for it
             LOGGER.exception("periodic cleanup failed")
 
