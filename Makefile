@@ -12,7 +12,7 @@ DEB_PACKAGES := qgis python3-qgis qgis-server python3-gdal gdal-bin python3-scip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM := offscreen
 
-.PHONY: help install test test-engine test-server test-plugin test-server-pip lint bench serve demo \
+.PHONY: help install test test-engine test-server test-plugin test-server-pip lint bench serve cleanup demo \
         package deploy screenshot translations clean
 
 help: ## List the targets
@@ -59,6 +59,9 @@ bench: install ## Run the benchmarks and write BENCHMARKS.md (not part of make t
 
 serve: install ## Run the WPS server with gunicorn on 127.0.0.1:5000 (/wps)
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 wps_server.app:application
+
+cleanup: install ## Delete finished jobs' outputs and job rows older than [cleanup] retention (AGE=2d to override)
+	$(PY) -m wps_server cleanup $(if $(AGE),--older-than $(AGE))
 
 demo: install ## Run the whole product offline on a demo WMS, outputs in demo-output/
 	$(PY) -m demo
