@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 import re
 import sys
-import tempfile
 from urllib.parse import parse_qsl
 
 import numpy as np
@@ -41,6 +39,7 @@ from qgis.PyQt import sip
 from qgis.PyQt.QtCore import Qt, QThread, QUrl
 from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
 
+from .core.files import atomic_path
 from .core.georef import TileGrid
 from .core.wms import WmsServiceException, describe_bytes, exception_from_xml
 
@@ -381,17 +380,12 @@ def write_geotiff(path: str, gradient: np.ndarray, grid: TileGrid, crs: QgsCoord
                   nodata: float = float("nan")) -> None:
     """Write a float32 single-band GeoTIFF with ``grid``'s exact geotransform, atomically.
 
-    The file is written under a temporary name in the same folder and renamed
-    at the end, so a failure leaves no partial file at ``path``.
+    A failure leaves no partial file at ``path`` (``core.files.atomic_path``).
     """
     if gradient.shape != (grid.height, grid.width):
         raise ValueError(f"gradient of shape {gradient.shape} does not match the {grid.width} x {grid.height} grid")
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".wmsedge-", suffix=".tif")
-    os.close(handle)
     gdal.ErrorReset()
-    try:
+    with atomic_path(path, suffix=".tif") as temporary:
         # GDAL's error state is checked by hand: gdal.UseExceptions() would change
         # it for every other plugin running in the same QGIS.
         dataset = gdal.GetDriverByName("GTiff").Create(
@@ -413,8 +407,3 @@ def write_geotiff(path: str, gradient: np.ndarray, grid: TileGrid, crs: QgsCoord
         band = dataset = None
         if any(failures) or gdal.GetLastErrorType() >= gdal.CE_Failure:
             raise OSError(f"GDAL failed to write {path}: {gdal.GetLastErrorMsg() or 'unknown error'}")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise

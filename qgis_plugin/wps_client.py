@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import base64
 import math
-import os
 import re
-import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from qgis.core import QgsBlockingNetworkRequest, QgsFeedback
 from qgis.PyQt.QtCore import QByteArray, QUrl, QUrlQuery
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
+from .core.files import write_atomically
 from .core.wms import describe_bytes, redact
 
 NS = {
@@ -742,17 +741,7 @@ class WpsClient:
 
     def download(self, href: str, path: str) -> None:
         """Save the document at ``href`` to ``path``, atomically (no partial file on failure)."""
-        body = self._get(href, "output download")
-        directory = os.path.dirname(os.path.abspath(path))
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".wmsedge-", suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(body)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        write_atomically(path, self._get(href, "output download"))
 
     # -- plumbing
 

@@ -49,7 +49,7 @@ from pywps.response.status import WPS_STATUS
 from sqlalchemy import BigInteger, Column, Integer, String, func, select, text
 from sqlalchemy.orm import declarative_base
 
-from .tile_files import atomic_path
+from qgis_plugin.core.files import atomic_path
 
 LOGGER = logging.getLogger("PYWPS")
 

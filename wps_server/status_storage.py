@@ -12,7 +12,7 @@ import os
 from pywps import configuration
 from pywps.inout.storage.file import FileStorage
 
-from .tile_files import atomic_path
+from qgis_plugin.core.files import atomic_path
 
 
 class AtomicFileStorage(FileStorage):

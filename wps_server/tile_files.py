@@ -1,17 +1,13 @@
 """Write a gradient tile as a float32 GeoTIFF or as the 8-bit display PNG, to a file or to bytes.
 
-Every file is written under a temporary name in its final folder and renamed
-when complete, so a failure never leaves a half-written file under the real
-name. File names are chosen by the server, never taken from a request.
+Every file is written atomically (``core.files``). File names are chosen by the server, never taken from a request.
 A raw output is encoded to bytes in memory and never touches the disk.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import struct
-import tempfile
 import zlib
 
 import numpy as np
@@ -20,6 +16,7 @@ from rasterio.crs import CRS
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 
+from qgis_plugin.core.files import atomic_path, write_atomically
 from qgis_plugin.core.render import display_bytes
 
 GEOTIFF_NAME = "edges.tif"
@@ -30,21 +27,6 @@ PNG_COMPRESS_LEVEL = 1
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_GRAY_ALPHA = 4  # IHDR colour type
 _PNG_FILTER_UP = 2  # each byte minus the byte above it
-
-
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds."""
-    folder, name = os.path.split(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
-    os.close(handle)
-    try:
-        yield temporary
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the file from a separate web server
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
 
 
 def write_geotiff(path, gradient: np.ndarray, grid, epsg: int):
@@ -76,9 +58,7 @@ def _geotiff_profile(grid, epsg):
 
 def write_png(path, gradient: np.ndarray, method: str):
     """The documented 8-bit display rendering (gray + alpha, nodata transparent)."""
-    data = png_bytes(gradient, method)
-    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
-        stream.write(data)
+    write_atomically(path, png_bytes(gradient, method))
 
 
 def png_bytes(gradient: np.ndarray, method: str) -> bytes:

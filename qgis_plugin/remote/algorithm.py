@@ -23,6 +23,7 @@ from qgis.core import (
     QgsVectorLayerFeatureSource,
 )
 
+from ..core.files import write_atomically
 from ..translation import tr
 from ..wps_client import (
     FAILED,
@@ -348,7 +349,7 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
             if value.href:
                 client.download(value.href, target)
             else:
-                payloads.write_atomically(target, value.payload())
+                write_atomically(target, value.payload())
             if not native:
                 payloads.convert(target, path, served)
         finally:

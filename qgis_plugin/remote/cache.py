@@ -14,12 +14,11 @@ the algorithms stay the same until the user refreshes the server.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from qgis.core import QgsApplication
 
+from ..core.files import write_atomically
 from ..wps_client import WpsBadResponse, WpsClient, WpsError, parse_capabilities, parse_process_descriptions
 
 FORMAT_VERSION = 1
@@ -71,7 +70,7 @@ class DescriptionCache:
         result = self._descriptions(capabilities, descriptions)
         record = {"version": FORMAT_VERSION, "url": server.url, "capabilities": _text(capabilities),
                   "descriptions": _text(descriptions)}
-        self._write(self.path(server.server_id), json.dumps(record))
+        write_atomically(self.path(server.server_id), json.dumps(record).encode("utf-8"))
         return result
 
     def remove(self, server_id: str) -> None:
@@ -91,15 +90,3 @@ class DescriptionCache:
         if missing:
             raise WpsBadResponse(f"the server offers processes it does not describe: {', '.join(missing)}")
         return [described[identifier] for identifier in order]
-
-    def _write(self, path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".wmsedge-", suffix=".part")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise

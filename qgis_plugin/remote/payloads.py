@@ -12,12 +12,12 @@ is not the one the server returned.
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 
 from osgeo import gdal
 from qgis.core import QgsJsonExporter, QgsVectorFileWriter
 
+from ..core.files import atomic_path
 from ..wps_client import ComplexInput, Format
 from .parameters import GEOTIFF, GML, format_kind, is_binary
 
@@ -131,19 +131,6 @@ def file_input(identifier: str, path: str, item: Format, maximum_megabytes) -> C
     return ComplexInput.from_bytes(identifier, item.mime_type, payload, binary=binary, schema=item.schema or None)
 
 
-def write_atomically(path: str, payload: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".wmsedge-", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
 def native_extensions(item: Format) -> tuple:
     """File extensions under which the server's format can be written as is."""
     kind = format_kind(item)
@@ -156,10 +143,9 @@ def native_extensions(item: Format) -> tuple:
 
 def convert(source: str, destination: str, item: Format) -> None:
     """Write ``source`` (the server's format) to ``destination`` in the format of its extension, atomically."""
-    directory = os.path.dirname(os.path.abspath(destination))
     extension = os.path.splitext(destination)[1]
-    temporary = os.path.join(directory, f".wmsedge-{uuid.uuid4().hex}{extension}")
-    try:
+    with atomic_path(destination, suffix=extension) as temporary:
+        os.remove(temporary)  # GDAL creates it; an empty file of that name would be read as a dataset
         if format_kind(item) == GEOTIFF:
             result = gdal.Translate(temporary, source, format=_raster_driver(extension))
         else:
@@ -170,10 +156,6 @@ def convert(source: str, destination: str, item: Format) -> None:
         if result is None:
             raise PayloadError(f"cannot write {destination}: {gdal.GetLastErrorMsg()}")
         result = None
-        os.replace(temporary, destination)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def _raster_driver(extension: str) -> str:

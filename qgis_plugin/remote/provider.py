@@ -98,7 +98,7 @@ class RemoteWpsProvider(QgsProcessingProvider):
         return "tif"
 
     def supportedOutputVectorLayerExtensions(self):
-        return ["geojson", "gml", "gpkg", "shp"]
+        return ["geojson", "gml", "gpkg"]
 
     def defaultVectorFileExtension(self, hasGeometry=True):  # noqa: N803 (QGIS signature)
         return "geojson"
