@@ -215,7 +215,7 @@
     </message>
     <message>
       <location filename="../backends.py" line="179" />
-      <location filename="../remote/algorithm.py" line="309" />
+      <location filename="../remote/algorithm.py" line="310" />
       <source>WPS: {message}</source>
       <translation>WPS : {message}</translation>
     </message>
@@ -231,7 +231,7 @@
     </message>
     <message>
       <location filename="../backends.py" line="199" />
-      <location filename="../remote/algorithm.py" line="375" />
+      <location filename="../remote/algorithm.py" line="376" />
       <source>The WPS server refused the request with {code}: {text}</source>
       <translation>Le serveur WPS a refusé la requête avec {code} : {text}</translation>
     </message>
@@ -242,13 +242,13 @@
     </message>
     <message>
       <location filename="../backends.py" line="205" />
-      <location filename="../remote/algorithm.py" line="381" />
+      <location filename="../remote/algorithm.py" line="382" />
       <source>WPS HTTP error: {error}</source>
       <translation>Erreur HTTP du WPS : {error}</translation>
     </message>
     <message>
       <location filename="../backends.py" line="207" />
-      <location filename="../remote/algorithm.py" line="382" />
+      <location filename="../remote/algorithm.py" line="383" />
       <source>WPS error: {error}</source>
       <translation>Erreur WPS : {error}</translation>
     </message>
@@ -264,16 +264,16 @@
     </message>
     <message>
       <location filename="../backends.py" line="200" />
-      <location filename="../remote/algorithm.py" line="376" />
-      <location filename="../remote/algorithm.py" line="379" />
+      <location filename="../remote/algorithm.py" line="377" />
+      <location filename="../remote/algorithm.py" line="380" />
       <source>no code</source>
       <translation>sans code</translation>
     </message>
     <message>
       <location filename="../backends.py" line="200" />
       <location filename="../backends.py" line="203" />
-      <location filename="../remote/algorithm.py" line="376" />
-      <location filename="../remote/algorithm.py" line="379" />
+      <location filename="../remote/algorithm.py" line="377" />
+      <location filename="../remote/algorithm.py" line="380" />
       <source>no message</source>
       <translation>sans message</translation>
     </message>
@@ -302,167 +302,167 @@
       <translation>WMS Edge : tuiles de contours Sobel/Prewitt de couches WMS</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="408" />
+      <location filename="../remote/algorithm.py" line="409" />
       <source>optional</source>
       <translation>facultatif</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="125" />
+      <location filename="../remote/algorithm.py" line="126" />
       <source>&lt;p&gt;Cancelling stops waiting for the job; WPS 1.0.0 cannot stop it on the server, where it runs to its end.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Annuler arrête l’attente du travail ; WPS 1.0.0 ne permet pas de l’arrêter sur le serveur, où il va jusqu’à son terme.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="363" />
+      <location filename="../remote/algorithm.py" line="364" />
       <source>Cancelled: nothing was written. (WPS 1.0.0 cannot stop a job on the server: it runs to its end there.)</source>
       <translation>Annulé : rien n’a été écrit. (WPS 1.0.0 ne permet pas d’arrêter un travail sur le serveur : il y va jusqu’à son terme.)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="411" />
+      <location filename="../remote/algorithm.py" line="412" />
       <source>any number of values</source>
       <translation>nombre de valeurs libre</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="111" />
+      <location filename="../remote/algorithm.py" line="112" />
       <source>&lt;p&gt;Process &lt;b&gt;{identifier}&lt;/b&gt; of the WPS server {title} ({url}), run {mode}.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Processus &lt;b&gt;{identifier}&lt;/b&gt; du serveur WPS {title} ({url}), exécuté {mode}.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="116" />
+      <location filename="../remote/algorithm.py" line="117" />
       <source>Inputs</source>
       <translation>Entrées</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="120" />
+      <location filename="../remote/algorithm.py" line="121" />
       <source>Outputs</source>
       <translation>Sorties</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="299" />
+      <location filename="../remote/algorithm.py" line="300" />
       <source>Running {process} on {url} (asynchronous)…</source>
       <translation>Exécution de {process} sur {url} (asynchrone)…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="426" />
+      <location filename="../remote/algorithm.py" line="427" />
       <source>{input}: {value} is outside the allowed range.</source>
       <translation>{input} : {value} est hors de l’intervalle autorisé.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="114" />
+      <location filename="../remote/algorithm.py" line="115" />
       <source>asynchronously (progress follows the server's status)</source>
       <translation>de façon asynchrone (la progression suit l’état donné par le serveur)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="115" />
+      <location filename="../remote/algorithm.py" line="116" />
       <source>synchronously (the server offers no status updates for it)</source>
       <translation>de façon synchrone (le serveur ne donne pas d’état d’avancement pour ce processus)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="193" />
+      <location filename="../remote/algorithm.py" line="194" />
       <source>{input}: at most {maximum} values, {count} given.</source>
       <translation>{input} : au plus {maximum} valeurs, {count} données.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="196" />
+      <location filename="../remote/algorithm.py" line="197" />
       <source>{input}: at least {minimum} values, {count} given.</source>
       <translation>{input} : au moins {minimum} valeurs, {count} données.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="259" />
+      <location filename="../remote/algorithm.py" line="260" />
       <source>{input}: the vector layer could not be loaded.</source>
       <translation>{input} : la couche vecteur n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="293" />
+      <location filename="../remote/algorithm.py" line="294" />
       <source>Running {process} on {url} (synchronous)…</source>
       <translation>Exécution de {process} sur {url} (synchrone)…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="367" />
+      <location filename="../remote/algorithm.py" line="368" />
       <source>The WPS server {server} cannot be reached: {error}</source>
       <translation>Le serveur WPS {server} est injoignable : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="371" />
+      <location filename="../remote/algorithm.py" line="372" />
       <source>The WPS server {server} no longer offers the process {process}; refresh the server's processes ({error}).</source>
       <translation>Le serveur WPS {server} ne propose plus le processus {process} ; actualisez les processus du serveur ({error}).</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="378" />
+      <location filename="../remote/algorithm.py" line="379" />
       <source>The WPS process {process} failed with {code}: {text}</source>
       <translation>Le processus WPS {process} a échoué avec {code} : {text}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="390" />
+      <location filename="../remote/algorithm.py" line="391" />
       <source>one of {values}</source>
       <translation>parmi {values}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="393" />
+      <location filename="../remote/algorithm.py" line="394" />
       <source>from {minimum} to {maximum}</source>
       <translation>de {minimum} à {maximum}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="397" />
+      <location filename="../remote/algorithm.py" line="398" />
       <source>default {value}</source>
       <translation>par défaut {value}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="399" />
+      <location filename="../remote/algorithm.py" line="400" />
       <source>unit {unit}</source>
       <translation>unité {unit}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="401" />
+      <location filename="../remote/algorithm.py" line="402" />
       <source>CRS {crss}</source>
       <translation>SCR {crss}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="410" />
+      <location filename="../remote/algorithm.py" line="411" />
       <source>up to {count} values</source>
       <translation>jusqu’à {count} valeurs</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="421" />
+      <location filename="../remote/algorithm.py" line="422" />
       <source>{input}: “{value}” is not a valid {kind}.</source>
       <translation>{input} : « {value} » n’est pas une valeur {kind} valide.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="211" />
+      <location filename="../remote/algorithm.py" line="212" />
       <source>{input}: QGIS does not know the server's CRS {crs}.</source>
       <translation>{input} : QGIS ne connaît pas le SCR {crs} du serveur.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="214" />
+      <location filename="../remote/algorithm.py" line="215" />
       <source>{input}: the server does not take {given}; the extent is sent in {crs}.</source>
       <translation>{input} : le serveur n’accepte pas {given} ; l’emprise est envoyée en {crs}.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="232" />
+      <location filename="../remote/algorithm.py" line="233" />
       <source>{input}: the raster layer could not be loaded.</source>
       <translation>{input} : la couche raster n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="273" />
+      <location filename="../remote/algorithm.py" line="274" />
       <source>Cannot send the input: {error}</source>
       <translation>Impossible d’envoyer l’entrée : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="286" />
+      <location filename="../remote/algorithm.py" line="287" />
       <source>Cannot write the output: {error}</source>
       <translation>Impossible d’écrire la sortie : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="403" />
+      <location filename="../remote/algorithm.py" line="404" />
       <source>formats {formats}</source>
       <translation>formats {formats}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="323" />
+      <location filename="../remote/algorithm.py" line="324" />
       <source>Writing {output}…</source>
       <translation>Écriture de {output}…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="406" />
+      <location filename="../remote/algorithm.py" line="407" />
       <source>at most {megabytes:g} MB</source>
       <translation>au plus {megabytes:g} Mo</translation>
     </message>
