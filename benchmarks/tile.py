@@ -414,14 +414,14 @@ def run(servers):
             "`read_band [self]` is the provider's `block()` call (WMS wait and QGIS's decoding, in C++), "
             "which pyinstrument puts on the calling line.")
     if qgis.get("geotiff_options"):
-        lines += _geotiff_option_lines(qgis["geotiff_options"], q["write"])
+        lines += _geotiff_option_lines(qgis["geotiff_options"], qgis.get("plugin_geotiff_options", "?"), q["write"])
     return lines, headline
 
 
 def targets(headline):
     """(target, measured, met?, why not) rows for the per-tile overhead."""
     q, w = headline["qgis"], headline["wsgi_png"]
-    why_qgis = (f"GeoTIFF write (DEFLATE) {q['write']:.1f} ms, QGIS provider decode {q['decode']:.1f} ms (ARGB "
+    why_qgis = (f"GeoTIFF write {q['write']:.1f} ms, QGIS provider decode {q['decode']:.1f} ms (ARGB "
                 f"unpack {q['unpack']:.1f} ms of it), filter {q['filter']:.1f} ms, processing.run "
                 f"{q['other']:.1f} ms")
     why_wps = (f"job database {w.get('pywps_db', 0):.1f} ms, other request handling "
@@ -466,9 +466,9 @@ def _profile_lines(title, text, note=""):
             "</details>", ""]
 
 
-def _geotiff_option_lines(options, measured_write):
+def _geotiff_option_lines(options, plugin_options, measured_write):
     lines = ["### GeoTIFF creation options for the plugin's 512 x 512 float32 output", "",
-             f"The plugin writes with DEFLATE + PREDICTOR=3 ({measured_write:.1f} ms in the table above). The same "
+             f"The plugin writes with `{plugin_options}` ({measured_write:.1f} ms in the table above). The same "
              "gradient written with GDAL under other options (best of 5; this pattern's gradient compresses far "
              "better than imagery would):", "", "| creation options | ms | KiB |", "| --- | ---: | ---: |"]
     lines += [f"| `{name}` | {ms:.1f} | {size / 1024:.0f} |" for name, ms, size in options]
