@@ -308,6 +308,10 @@ def load_configuration(config_files: Iterable = ()):
     """Read the configuration files (see :func:`create_app`), create the folders and the job database."""
     files = _configuration_files(config_files)
     configuration.load_hardcoded_configuration()
+    # PyWPS's own default is "default" (a thread); without a repository pywps.cfg (a pip
+    # install) this server's mode must still be the default, so only an explicit other
+    # value is refused by create_app.
+    configuration.CONFIG.set("processing", "mode", "multiprocessing")
     configuration.CONFIG.read([str(f) for f in files], encoding="utf-8")
     _resolve_paths(files)
     for key in ("outputpath", "workdir"):

@@ -124,3 +124,11 @@ def test_job_settings_the_server_cannot_honour_are_refused_at_startup(tmp_path, 
     config = write_config(tmp_path / "conf", WMS, extra_sections=f"[{section}]\n{key} = {value}\n")
     with pytest.raises(ConfigError, match=message):
         create_app([config])
+
+
+def test_without_the_repository_default_jobs_still_run_in_a_forked_process(tmp_path, monkeypatch):
+    """A pip-installed server has no repository pywps.cfg: a configuration that does not name
+    [processing] mode gets this server's mode (multiprocessing), not PyWPS's "default"."""
+    monkeypatch.setattr(wps_app, "DEFAULT_CONFIG", tmp_path / "absent.cfg")
+    create_app([write_config(tmp_path / "conf", WMS)])
+    assert _value("processing", "mode") == "multiprocessing"

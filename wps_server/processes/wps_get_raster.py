@@ -6,6 +6,7 @@ import logging
 import multiprocessing
 import os
 
+import requests
 from pywps import BoundingBoxInput, ComplexOutput, LiteralInput, Process
 from pywps import configuration as config
 from pywps.app.Common import Metadata
@@ -221,15 +222,14 @@ class GetRasterProcess(Process):
         halo_grid = tile.grid.with_halo()
         _progress(response, f"Fetching {halo_grid.width} x {halo_grid.height} pixels from the WMS", 10)
         client = WmsClient(timeout=settings.timeout, connect_timeout=min(settings.timeout, 5.0),
-                           max_pixels=halo_grid.width * halo_grid.height, url_allowed=settings.url_allowed)
+                           max_pixels=halo_grid.width * halo_grid.height, url_allowed=settings.url_allowed,
+                           session=_wms_session())
         try:
             pixels = client.get_map(tile.wms_url, tile.layer, halo_grid, tile.crs, version=tile.wms_version,
                                     image_format=tile.image_format)
         except WmsError as exc:
             self.failure = _ows_failure(exc)
             raise ProcessError(self.failure.description) from exc
-        finally:
-            client.close()
 
         _progress(response, f"Computing the {tile.method} gradient", 60)
         gradient = edge_filter(pixels, tile.method, halo=True)
@@ -269,6 +269,20 @@ class GetRasterProcess(Process):
         folder = os.path.join(config.get_config_value("server", "outputpath"), str(self.uuid))
         os.makedirs(folder, exist_ok=True)
         return folder
+
+
+_SESSIONS: dict = {}
+
+
+def _wms_session() -> requests.Session:
+    """This process's HTTP session to the WMS, kept between requests so that its connections
+    are reused (a gunicorn worker serves one request at a time; a forked job process gets its
+    own session, never its parent's sockets)."""
+    pid = os.getpid()
+    if pid not in _SESSIONS:
+        _SESSIONS.clear()
+        _SESSIONS[pid] = requests.Session()
+    return _SESSIONS[pid]
 
 
 def _progress(response, message, percent):
