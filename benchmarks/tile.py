@@ -427,7 +427,10 @@ def targets(headline):
     why_wps = (f"job database {w.get('pywps_db', 0):.1f} ms, other request handling "
                f"{w['other'] + w.get('process_copy', 0):.1f} ms, display mapping and PNG encoding "
                f"{w['encode']:.1f} ms, "
-               f"decode {w['decode']:.1f} ms, filter {w['filter']:.1f} ms (in process)")
+               f"decode {w['decode']:.1f} ms, filter {w['filter']:.1f} ms: {w['overhead']:.1f} ms in process; "
+               f"through gunicorn {headline['overhead_wps_png'] - w['overhead']:.1f} ms more (HTTP, gunicorn's "
+               "sync worker with a new connection per request, and the variation of the WMS's own time between "
+               "its direct GetMap and the server's)")
     rows = []
     for label, key, why in (("in process in QGIS", "overhead_qgis", why_qgis),
                             ("through the WPS server (gunicorn, sync, raw PNG)", "overhead_wps_png", why_wps)):
