@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 
 import numpy as np
 import processing
 import pytest
 from qgis.core import QgsProcessingException, QgsRasterLayer
+from support.script_wps import ScriptWpsServer
 
 from qgis_plugin.core.filters import METHODS
 from qgis_plugin.wps_client import (
@@ -23,7 +19,6 @@ from qgis_plugin.wps_client import (
     WpsProcessFailed,
     WpsProcessNotFound,
 )
-from sandbox.process import free_port
 from sandbox.wms import LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS
 
 from .conftest import RecordingFeedback, read_geotiff, run_expecting_error, wms_layer
@@ -89,29 +84,10 @@ def test_wps_exception_report_is_shown_with_its_code(edge_tile_id, wms_server, w
 @pytest.fixture
 def wps_without_our_process(tmp_path):
     """A real PyWPS service with no process at all, served by werkzeug in a subprocess."""
-    port = free_port()
-    config = tmp_path / "empty.cfg"
-    config.write_text(f"[server]\nurl = http://127.0.0.1:{port}/wps\noutputpath = {tmp_path}\nworkdir = {tmp_path}\n"
-                      "[logging]\ndatabase = sqlite:///:memory:\n")
-    code = ("import sys; from pywps import Service; from werkzeug.serving import run_simple; "
-            f"run_simple('127.0.0.1', {port}, Service([], [sys.argv[1]]))")
-    process = subprocess.Popen([sys.executable, "-c", code, str(config)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/wps"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}?service=WPS&request=GetCapabilities", timeout=2).read()
-                break
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the empty PyWPS service did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    script = ("import sys; from pywps import Service; from werkzeug.serving import run_simple; "
+              "run_simple('127.0.0.1', int(sys.argv[2]), Service([], [sys.argv[1]]))")
+    with ScriptWpsServer(tmp_path / "empty_wps", script) as server:
+        yield server.url
 
 
 def test_server_without_get_raster_process(edge_tile_id, wms_server, wps_without_our_process, add_layer,

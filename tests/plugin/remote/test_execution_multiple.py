@@ -4,18 +4,12 @@ by value by a synchronous-only process, on a real PyWPS service written for this
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
-import time
-import urllib.error
-import urllib.request
 
 import processing
 import pytest
 from qgis.core import QgsApplication, QgsProcessingParameterEnum, QgsProcessingParameterMultipleLayers, QgsVectorLayer
-
-from sandbox.process import free_port
+from support.script_wps import ScriptWpsServer
 
 from ..conftest import RecordingFeedback, run_expecting_error
 from .remote_providers import registered_server
@@ -58,29 +52,8 @@ SERVICE = textwrap.dedent('''
 @pytest.fixture(scope="module")
 def multi_server(tmp_path_factory):
     """The service above, served by werkzeug in a subprocess; yields its URL."""
-    folder = tmp_path_factory.mktemp("multi_wps")
-    port = free_port()
-    (folder / "service.py").write_text(SERVICE, encoding="utf-8")
-    config = folder / "multi.cfg"
-    config.write_text(f"[server]\nurl = http://127.0.0.1:{port}/wps\noutputpath = {folder}\nworkdir = {folder}\n"
-                      "[logging]\ndatabase = sqlite:///:memory:\n", encoding="utf-8")
-    process = subprocess.Popen([sys.executable, str(folder / "service.py"), str(config), str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/wps"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}?service=WPS&request=GetCapabilities", timeout=2).read()
-                break
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the test PyWPS service did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with ScriptWpsServer(tmp_path_factory.mktemp("multi_wps"), SERVICE) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
