@@ -50,14 +50,12 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "pywps.cfg"
 # Configuration values that are paths, resolved against the folder of the file that sets them.
 _PATH_KEYS = (("server", "outputpath"), ("server", "workdir"), ("logging", "file"))
 _DATABASE_KEY = ("logging", "database")
-_SQLITE_PREFIX = "sqlite:///"
 _READ_CHUNK = 64 * 1024
 # Parses a request only to look at its prolog: no entity is expanded, nothing is loaded.
 _PROLOG_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
 _DTD_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _LITERAL_DATA = "{http://www.opengis.net/wps/1.0.0}LiteralData"
 _IDENTIFIER = "{http://www.opengis.net/ows/1.1}Identifier"
-_STATUS_DOCUMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.xml")
 LOGGER = logging.getLogger("PYWPS")
 
 
@@ -260,7 +258,7 @@ class Application:
                 raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
             if not relative or any(part.startswith(".") or not part for part in relative.split("/")):
                 raise NotFound()
-            if _STATUS_DOCUMENT.fullmatch(relative):
+            if jobs.STATUS_DOCUMENT.fullmatch(relative):
                 jobs.reap()  # a job whose process died is reported failed, not running forever
                 jobs.launch_queued(self.service)
             return _send_snapshot(safe_join(self.outputs_folder, relative), environ)
@@ -362,14 +360,13 @@ def _last_file_setting(files, section, key):
 
 def _resolve_database(url, folder):
     """``sqlite:///relative/file`` -> ``sqlite:////absolute/file`` (other databases unchanged)."""
-    if not url.startswith(_SQLITE_PREFIX):
-        return url
-    path, _, query = url[len(_SQLITE_PREFIX):].partition("?")
+    path = jobs.sqlite_file(url)
     if not path or path == ":memory:":
         return url
+    query = url.partition("?")[2]
     path = os.path.normpath(os.path.join(folder, path))
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    return _SQLITE_PREFIX + path + (f"?{query}" if query else "")
+    return jobs.SQLITE_PREFIX + path + (f"?{query}" if query else "")
 
 
 def _url_path(key, required):
@@ -388,10 +385,9 @@ def _prepare_database():
     together: one at a time prepares the database (under the job lock), and only the first
     changes the journal mode (SQLite refuses that change at once, without waiting, while
     another connection is open)."""
-    database = str(configuration.get_config_value(*_DATABASE_KEY))
+    path = jobs.sqlite_file(configuration.get_config_value(*_DATABASE_KEY))
     with jobs.slot_lock():
-        if database.startswith(_SQLITE_PREFIX):
-            path = database[len(_SQLITE_PREFIX):].partition("?")[0]
+        if path is not None:
             with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
                 if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                     connection.execute("PRAGMA journal_mode=WAL")

@@ -38,6 +38,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import time
 
@@ -60,7 +61,10 @@ DEAD_MESSAGE = ("the job's process (pid {pid}) ended before the job finished: it
                 "or the server was stopped. Run the job again.")
 _WPS = "{http://www.opengis.net/wps/1.0.0}"
 _OWS = "{http://www.opengis.net/ows/1.1}"
-_SQLITE_PREFIX = "sqlite:///"
+SQLITE_PREFIX = "sqlite:///"
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+#: A job's status document in ``outputpath``: ``<uuid>.xml`` (group 1: the uuid).
+STATUS_DOCUMENT = re.compile(rf"({UUID})\.xml")
 _PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
 
 _PREFIX = dblog.ProcessInstance.__tablename__[:-len("requests")]
@@ -108,12 +112,18 @@ def start_ticks(pid) -> int | None:
     return int(fields[19])  # field 22 of proc(5): starttime
 
 
+def sqlite_file(database_url) -> str | None:
+    """The file of a ``sqlite:///file?query`` database URL; None for another database."""
+    url = str(database_url)
+    return url[len(SQLITE_PREFIX):].partition("?")[0] if url.startswith(SQLITE_PREFIX) else None
+
+
 def lock_path(name) -> str:
     """A lock file shared by every worker: beside the SQLite job database, else in workdir
     (so that the working and output folders hold only jobs' files)."""
-    database = str(configuration.get_config_value("logging", "database"))
-    if database.startswith(_SQLITE_PREFIX):
-        return os.path.join(os.path.dirname(database[len(_SQLITE_PREFIX):].partition("?")[0]), name)
+    database = sqlite_file(configuration.get_config_value("logging", "database"))
+    if database is not None:
+        return os.path.join(os.path.dirname(database), name)
     return os.path.join(configuration.get_config_value("server", "workdir"), name)
 
 

@@ -39,9 +39,7 @@ from .wms_settings import ConfigError
 
 MIN_AGE = 3600.0
 LOCK_NAME = ".cleanup.lock"
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_STATUS_DOCUMENT = re.compile(rf"({_UUID})\.xml")
-_OUTPUT_FOLDER = re.compile(_UUID)
+_OUTPUT_FOLDER = re.compile(jobs.UUID)
 _PART_FILE = re.compile(r"\..+\.part")
 _WORK_FOLDER = re.compile(r"pywps_process_.+")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -102,7 +100,7 @@ def cleanup(older_than: float, now: float | None = None) -> Report:
     file_cutoff = now - max(older_than, MIN_AGE)
     outputs = configuration.get_config_value("server", "outputpath")
     for entry in _entries(outputs):
-        document, folder = _STATUS_DOCUMENT.fullmatch(entry.name), _OUTPUT_FOLDER.fullmatch(entry.name)
+        document, folder = jobs.STATUS_DOCUMENT.fullmatch(entry.name), _OUTPUT_FOLDER.fullmatch(entry.name)
         uuid = document.group(1) if document else entry.name if folder else None
         if uuid in active:
             continue

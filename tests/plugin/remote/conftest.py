@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsSettings
+from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
 from qgis.PyQt.QtCore import QSettings
 from support.zoo_wps import ZooWpsServer
 
@@ -60,3 +60,18 @@ def zoo_provider_id(zoo_server, qgis_processing, tmp_path_factory):
 
     with registered_server(zoo_server.url, tmp_path_factory.mktemp("zoo_cache"), title="Zoo") as (_, _, server):
         yield server.server_id
+
+
+@pytest.fixture
+def basic_authcfg(qgis_app):
+    """The id of a Basic authentication configuration in QGIS's store, removed afterwards."""
+    manager = QgsApplication.authManager()
+    if not manager.masterPasswordIsSet():
+        assert manager.setMasterPassword("wmsedge-tests", True)
+    config = QgsAuthMethodConfig("Basic")
+    config.setName("zoo login")
+    config.setConfig("username", "user")
+    config.setConfig("password", "secret")
+    assert manager.storeAuthenticationConfig(config)
+    yield config.id()
+    manager.removeAuthenticationConfig(config.id())

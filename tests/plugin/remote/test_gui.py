@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from processing.gui.ProviderActions import ProviderActions, ProviderContextMenuActions
-from qgis.core import Qgis, QgsApplication, QgsAuthMethodConfig, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsSettings
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QCoreApplication, QTimer
 from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QMessageBox, QToolButton
@@ -178,26 +178,14 @@ def test_rejected_server_keeps_the_add_dialog_open_and_stores_nothing(dialog, cl
     assert "cannot be reached" in text and "Traceback" not in text
 
 
-def test_authentication_configuration_chosen_in_the_dialog_is_stored(dialog, zoo_server, modal):
-    manager = QgsApplication.authManager()
-    if not manager.masterPasswordIsSet():
-        assert manager.setMasterPassword("wmsedge-tests", True)
-    config = QgsAuthMethodConfig("Basic")
-    config.setName("zoo login")
-    config.setConfig("username", "user")
-    config.setConfig("password", "secret")
-    assert manager.storeAuthenticationConfig(config)
-
+def test_authentication_configuration_chosen_in_the_dialog_is_stored(dialog, zoo_server, modal, basic_authcfg):
     def choose(add_dialog):
-        add_dialog.auth_select.setConfigId(config.id())
+        add_dialog.auth_select.setConfigId(basic_authcfg)
         fill_add_dialog("Zoo", zoo_server.url)(add_dialog)
 
-    try:
-        modal.next(choose)
-        dialog.add_button.click()
-        assert settings_of("wps_zoo") == {"title": "Zoo", "url": zoo_server.url, "authcfg": config.id()}
-    finally:
-        manager.removeAuthenticationConfig(config.id())
+    modal.next(choose)
+    dialog.add_button.click()
+    assert settings_of("wps_zoo") == {"title": "Zoo", "url": zoo_server.url, "authcfg": basic_authcfg}
 
 
 def test_empty_title_and_bad_url_are_explained(dialog, boxes, modal):

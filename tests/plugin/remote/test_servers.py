@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
+from qgis.core import QgsSettings
 from support.fault_wms import FaultyWms, answer
 
 from qgis_plugin.remote.servers import (
@@ -180,18 +180,7 @@ def test_unknown_authentication_configuration_is_refused(store, zoo_server):
                     authcfg="nosuch1")
 
 
-def test_authentication_configuration_is_kept(store, zoo_server):
-    manager = QgsApplication.authManager()
-    if not manager.masterPasswordIsSet():
-        assert manager.setMasterPassword("wmsedge-tests", True)
-    config = QgsAuthMethodConfig("Basic")
-    config.setName("zoo login")
-    config.setConfig("username", "user")
-    config.setConfig("password", "secret")
-    assert manager.storeAuthenticationConfig(config)
-    try:
-        server = store.add("Zoo", zoo_server.url, authcfg=config.id())
-        assert server.authcfg == config.id()
-        assert ServerStore().get(server.server_id).authcfg == config.id()
-    finally:
-        manager.removeAuthenticationConfig(config.id())
+def test_authentication_configuration_is_kept(store, zoo_server, basic_authcfg):
+    server = store.add("Zoo", zoo_server.url, authcfg=basic_authcfg)
+    assert server.authcfg == basic_authcfg
+    assert ServerStore().get(server.server_id).authcfg == basic_authcfg
