@@ -8,6 +8,7 @@ class below with a message that names the problem.
 
 from __future__ import annotations
 
+import email.utils
 import io
 import re
 import time
@@ -58,11 +59,18 @@ class WmsTooLarge(WmsError):
 
 
 class WmsHttpError(WmsError):
-    """The WMS answered with an HTTP error status and no exception report."""
+    """The WMS answered with an HTTP error status and no exception report.
 
-    def __init__(self, status: int, url: str):
-        self.status = status
+    ``retry_after`` is the delay in seconds of a ``Retry-After`` header (429, 503), if any.
+    """
+
+    def __init__(self, status: int, url: str, retry_after: float | None = None):
+        self.status, self.retry_after = status, retry_after
         super().__init__(f"the WMS answered HTTP {status} for {redact(url)}")
+
+
+class WmsCutOff(WmsBadResponse):
+    """The connection broke while the answer was arriving."""
 
 
 class WmsTimeout(WmsError):
@@ -164,7 +172,8 @@ class WmsClient:
                         report = exception_from_xml(body, response.url)
                         if isinstance(report, WmsServiceException):
                             raise report
-                    raise WmsHttpError(response.status_code, response.url)
+                    raise WmsHttpError(response.status_code, response.url,
+                                       retry_after_seconds(response.headers.get("retry-after")))
                 return body, content_type, response.url
         raise WmsBadResponse(f"the WMS at {redact(url)} redirected more than {_MAX_REDIRECTS} times")
 
@@ -191,8 +200,24 @@ class WmsClient:
         except (requests.exceptions.Timeout, ReadTimeoutError) as exc:
             raise WmsTimeout(f"the WMS at {redact(url)} stopped answering for {self.timeout:g} s") from exc
         except (requests.exceptions.RequestException, TransportError) as exc:
-            raise WmsBadResponse(f"the WMS response from {redact(url)} was cut off: {_reason(exc)}") from exc
+            raise WmsCutOff(f"the WMS response from {redact(url)} was cut off: {_reason(exc)}") from exc
         return b"".join(chunks)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from an HTTP ``Retry-After`` value (delay-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _arrivals(response):

@@ -1,0 +1,119 @@
+"""The one area loop: plan -> fetch (concurrent, retried) -> filter -> write.
+
+Like QGIS's block-iterating raster algorithms: blocks are handed out in order, each is computed
+alone from its own fetch (with its halo), the sink receives it, progress is blocks done over
+blocks planned, and the cancel check sits in the loop. At most ``concurrency`` blocks are in
+flight, so memory depends on the block size and the concurrency, never on the area.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Callable
+
+from ..filters import edge_filter
+from .plan import Block, BlockPlan
+from .ports import BlockSink, PixelSource, TransientSourceError
+
+#: How often the loop looks at the cancel flag while blocks are in flight (seconds).
+_CANCEL_POLL = 0.1
+
+
+class AreaError(Exception):
+    """A block failed for good; the message names the block and its extent."""
+
+
+class AreaCanceled(Exception):
+    """The run was canceled; nothing was left at the output path."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries of transient fetch failures, with exponential backoff.
+
+    A ``Retry-After`` the source reports is honoured when it is longer than the backoff, up to
+    ``max_delay``.
+    """
+
+    retries: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 60.0
+
+    def delay(self, retry: int, retry_after: float | None = None) -> float:
+        backoff = self.base_delay * (2 ** retry)
+        if retry_after is not None:
+            backoff = max(backoff, retry_after)
+        return min(backoff, self.max_delay)
+
+
+def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str, *,
+             concurrency: int = 4, retry: RetryPolicy = RetryPolicy(),
+             progress: Callable[[float], None] | None = None,
+             is_canceled: Callable[[], bool] | None = None) -> None:
+    """Compute ``method`` over every block of ``plan`` and commit ``sink``.
+
+    Raises :class:`AreaError` at the first block that fails for good and :class:`AreaCanceled`
+    when ``is_canceled`` turns true; in both cases the sink is aborted before the call returns, and
+    blocks still in flight are abandoned (their late results are refused by the sink).
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="wmsedge-block")
+    blocks, pending, done = iter(plan), set(), 0
+
+    def submit_next():
+        block = next(blocks, None)
+        if block is not None:
+            pending.add(pool.submit(_compute_block, block, source, sink, method, retry, stop))
+
+    try:
+        for _ in range(concurrency):
+            submit_next()
+        while pending:
+            finished, _ = wait(pending, timeout=_CANCEL_POLL, return_when=FIRST_COMPLETED)
+            if is_canceled is not None and is_canceled():
+                raise AreaCanceled("the area run was canceled")
+            for future in finished:
+                pending.discard(future)
+                future.result()
+                done += 1
+                if progress is not None:
+                    progress(done / len(plan))
+                submit_next()
+        sink.commit()
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        sink.abort()
+        raise
+    pool.shutdown(wait=True)
+
+
+def _compute_block(block: Block, source: PixelSource, sink: BlockSink, method: str,
+                   retry: RetryPolicy, stop: threading.Event) -> None:
+    pixels = _fetch_with_retries(block, source, retry, stop)
+    if pixels is None:
+        return
+    gradient = edge_filter(pixels, method, halo=True)
+    if not stop.is_set():
+        sink.write(block, gradient)
+
+
+def _fetch_with_retries(block, source, retry, stop):
+    """The block's pixels, or None when the run stopped while waiting to retry."""
+    for attempt in range(retry.retries + 1):
+        if stop.is_set():
+            return None
+        try:
+            return source.fetch(block.fetch_grid)
+        except TransientSourceError as exc:
+            if attempt == retry.retries:
+                raise AreaError(f"{block.describe()} failed {attempt + 1} times; last: {exc}") from exc
+            if stop.wait(retry.delay(attempt, exc.retry_after)):
+                return None
+        except Exception as exc:
+            raise AreaError(f"{block.describe()} failed: {exc}") from exc
+    return None
