@@ -280,7 +280,7 @@ def launch_queued(service):
 
 def _start_stored(service, uuid, request_json):
     """Run a stored request as PyWPS's ``launch_next_process`` does, with our response class."""
-    from .responses import SharedExecuteResponse
+    from ..responses import SharedExecuteResponse
 
     stored = json.loads(request_json.decode("utf-8"))  # stored by this server: trusted
     process = service.prepare_process_for_execution(stored["identifier"])
