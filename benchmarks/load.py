@@ -171,11 +171,11 @@ def _cpu(process):
 
 
 def database_growth(folder) -> list:
-    """(rows, ms) of the slot count an async Execute runs (``wps_server.jobs.counts``), on a job
+    """(rows, ms) of the slot count an async Execute runs (``wps_server.jobs.store.counts``), on a job
     database holding that many finished jobs (the retention cleanup bounds their number)."""
     from pywps import configuration, dblog
 
-    from wps_server import jobs
+    from wps_server.jobs import store
 
     previous = {key: str(configuration.get_config_value("logging", key)) for key in ("database", "level")}
     path = folder / "growth.sqlite"
@@ -184,7 +184,7 @@ def database_growth(folder) -> list:
     results = []
     try:
         dblog.get_session().close()  # creates PyWPS's tables
-        jobs.prepare_database()  # and the index the count uses
+        store.prepare_database()  # and the index the count uses
         with contextlib.closing(sqlite3.connect(path)) as connection:
             for rows in GROWTH_ROWS:
                 have = connection.execute("SELECT count(*) FROM pywps_requests").fetchone()[0]
@@ -198,7 +198,7 @@ def database_growth(folder) -> list:
                 for _ in range(15):
                     start = time.perf_counter()
                     with contextlib.closing(dblog.get_session()) as session:
-                        jobs.counts(session)
+                        store.counts(session)
                     times.append((time.perf_counter() - start) * 1e3)
                 results.append((rows, statistics.median(times)))
     finally:
@@ -325,7 +325,7 @@ def run(servers):
         f"DescribeProcess leave no row): the server held {rows_after} rows after this run of {served} "
         "synchronous Execute requests. Job rows older than `[cleanup] retention` are deleted "
         "(`python -m wps_server cleanup`, or by the server itself). An async Execute counts the running jobs "
-        "(`wps_server.jobs.counts`, with an index on the status); its time on a scratch database holding that "
+        "(`wps_server.jobs.store.counts`, with an index on the status); its time on a scratch database holding that "
         "many finished jobs (median of 15):", "",
         "| rows | ms per async Execute | added |", "| ---: | ---: | ---: |",
         *[f"| {rows} | {ms:.1f} | {ms - base_ms:+.1f} |" for rows, ms in growth],

@@ -151,8 +151,9 @@ def wps_in_process(servers, mime_type, profile=False) -> dict:
     from werkzeug.test import Client
 
     import qgis_plugin.core.wms as engine_wms
-    from wps_server import jobs
     from wps_server.app import EdgeService, create_app
+    from wps_server.jobs import embedded, store
+    from wps_server.jobs.embedded import reaper
     from wps_server.processes import wps_get_raster
 
     # The gunicorn server's own configuration, so that both use the same job database file.
@@ -161,8 +162,9 @@ def wps_in_process(servers, mime_type, profile=False) -> dict:
     database = [(pywps.dblog, name, "pywps_db") for name in ("get_process_counts", "update_pid", "pop_first_stored")]
     database += [(service_module, "log_request", "pywps_db"), (service_module, "store_status", "pywps_db"),
                  (pywps.response.basic, "store_status", "pywps_db")]
-    database += [(jobs, name, "pywps_db") for name in ("accept", "reap", "store_status", "record_process",
-                                                       "launch_queued")]
+    database += [(embedded.EmbeddedRunner, name, "pywps_db") for name in ("accept", "launch_queued")]
+    database += [(reaper, "reap", "pywps_db"), (store, "store_status", "pywps_db"),
+                 (reaper, "record_process", "pywps_db")]
     targets = [
         (engine_wms.WmsClient, "_get", "wms_wait"),
         (engine_wms, "decode_image", "decode"),

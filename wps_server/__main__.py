@@ -7,7 +7,7 @@ url`` and ``outputurl``) are moved to the host and port it listens on.
 ``python -m wps_server cleanup [--config FILE ...] [--older-than 7d]`` deletes the
 outputs, status documents and job rows of jobs finished longer ago than that
 (default: ``[cleanup] retention``), never those of a queued or running job; see
-:mod:`wps_server.retention`.
+:mod:`wps_server.jobs.retention`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 from pywps import configuration
 from werkzeug.serving import run_simple
 
-from . import retention
 from .app import create_app, load_configuration
-from .wms_settings import ConfigError
+from .config import ConfigError, parse_duration
+from .jobs import retention
 
 _WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
@@ -53,11 +53,11 @@ def cleanup(argv):
                         help="e.g. 7d, 12h, 30m (default: [cleanup] retention of the configuration)")
     args = parser.parse_args(argv)
     try:
-        load_configuration(args.config)
-        age = args.older_than or retention.Settings.from_config().retention
+        settings = load_configuration(args.config)
+        age = args.older_than or settings.cleanup.retention
         if age is None:
             parser.error("give --older-than, or set [cleanup] retention in the configuration")
-        older_than = retention.parse_duration(age) if isinstance(age, str) else age
+        older_than = parse_duration(age) if isinstance(age, str) else age
     except ConfigError as exc:
         parser.error(str(exc))
     print(retention.cleanup(older_than))

@@ -1,9 +1,9 @@
 """The WSGI application: the PyWPS service at ``[server] url``, outputs at ``[server] outputurl``.
 
-``gunicorn wps_server.app:application`` serves it. :func:`create_app` reads
-the repository's ``pywps.cfg``, then the files given, then ``$PYWPS_CFG``,
-and builds the PyWPS ``Service`` once, so requests pay for nothing that does
-not depend on them.
+``gunicorn wps_server.app:application`` serves it. :func:`create_app` loads
+the configuration (:mod:`wps_server.config`), prepares the job runner
+(:mod:`wps_server.jobs`) and builds the PyWPS ``Service`` once, so requests pay
+for nothing that does not depend on them.
 
 PyWPS keeps its configuration in one module-level object: the application
 created last decides the configuration of every application in the process.
@@ -11,21 +11,16 @@ created last decides the configuration of every application in the process.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import io
 import logging
 import os
 import re
-import sqlite3
 import stat
 import tempfile
 import types
 import uuid
 from collections.abc import Iterable
-from configparser import RawConfigParser
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from lxml import etree
 from owslib.crs import Crs
@@ -38,18 +33,12 @@ from werkzeug.security import safe_join
 from werkzeug.utils import send_file
 from werkzeug.wsgi import ClosingIterator
 
-from . import jobs, kvp, retention
+from . import config, kvp
+from .config import CleanupSettings
+from .jobs import retention, runner, store
 from .processes import processes
 from .responses import SharedCapabilitiesResponse, SharedDescribeResponse
-from .wms_settings import ConfigError, WmsSettings
 
-#: The default configuration: ``pywps.cfg`` at the repository root (absent when the
-#: package is installed on its own; then give a configuration file or ``PYWPS_CFG``).
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "pywps.cfg"
-
-# Configuration values that are paths, resolved against the folder of the file that sets them.
-_PATH_KEYS = (("server", "outputpath"), ("server", "workdir"), ("logging", "file"))
-_DATABASE_KEY = ("logging", "database")
 _READ_CHUNK = 64 * 1024
 # Parses a request only to look at its prolog: no entity is expanded, nothing is loaded.
 _PROLOG_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
@@ -62,7 +51,7 @@ LOGGER = logging.getLogger("PYWPS")
 class EdgeService(Service):
     """PyWPS's ``Service`` with the WPS 1.0.0 KVP encoding of GET Execute, input parsing
     errors that name the input at fault, compiled response templates kept between requests,
-    and job records for asynchronous jobs only (see :mod:`wps_server.jobs`)."""
+    and job records for asynchronous jobs only (see :mod:`wps_server.jobs.store`)."""
 
     def call(self, http_request):
         """PyWPS's ``Service.call``, logging a request in the job database only if it is an
@@ -70,7 +59,7 @@ class EdgeService(Service):
         try:
             request_uuid = uuid.uuid1()
             wps_request = WPSRequest(http_request, self.preprocessors)
-            is_job = jobs.is_job(wps_request)
+            is_job = store.is_job(wps_request)
             if is_job:
                 dblog.log_request(request_uuid, wps_request)
             try:
@@ -83,7 +72,7 @@ class EdgeService(Service):
                 raise RuntimeError(f"Unknown operation {wps_request.operation}")
             except Exception:
                 if is_job:  # the job was refused before it was accepted
-                    jobs.store_status(request_uuid, WPS_STATUS.FAILED, "Request rejected due to exception", 100)
+                    store.store_status(request_uuid, WPS_STATUS.FAILED, "Request rejected due to exception", 100)
                 raise
         except NoApplicableCode as exc:
             return exc
@@ -139,7 +128,7 @@ class EdgeService(Service):
             process.handler = types.MethodType(prototype.handler.__func__, process)
         process.service = self
         if workdir:
-            folder = os.path.abspath(configuration.get_config_value("server", "workdir"))
+            folder = config.current().work_folder
             process.set_workdir(tempfile.mkdtemp(prefix="pywps_process_", dir=folder))
         return process
 
@@ -186,12 +175,12 @@ class Application:
     """Routes ``[server] url``'s path to PyWPS and ``[server] outputurl``'s path to the output folder."""
 
     def __init__(self, service: EdgeService, wps_path: str, outputs_path: str | None, outputs_folder: str,
-                 cleanup: retention.Settings | None = None):
+                 cleanup: CleanupSettings | None = None):
         self.service = service
         self.wps_path = wps_path.rstrip("/") or "/"
         self.outputs_prefix = outputs_path.rstrip("/") + "/" if outputs_path else None
         self.outputs_folder = outputs_folder
-        self.cleanup = retention.Schedule(cleanup or retention.Settings(None, 3600.0))
+        self.cleanup = retention.Schedule(cleanup or CleanupSettings(None, 3600.0))
 
     def __call__(self, environ, start_response):
         """Route the request; a periodic cleanup, when due, runs after the response is sent."""
@@ -204,7 +193,7 @@ class Application:
         """Retention, then queued jobs for the slots the reaper may have freed."""
         try:
             retention.run_if_due(self.cleanup.settings)
-            jobs.launch_queued(self.service)
+            runner().launch_queued(self.service)
         except Exception:  # the next interval tries again; requests are never failed for it
             LOGGER.exception("periodic cleanup failed")
 
@@ -258,9 +247,8 @@ class Application:
                 raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
             if not relative or any(part.startswith(".") or not part for part in relative.split("/")):
                 raise NotFound()
-            if jobs.STATUS_DOCUMENT.fullmatch(relative):
-                jobs.reap()  # a job whose process died is reported failed, not running forever
-                jobs.launch_queued(self.service)
+            if store.STATUS_DOCUMENT.fullmatch(relative):
+                runner().status_requested(self.service)
             return _send_snapshot(safe_join(self.outputs_folder, relative), environ)
         except HTTPException as exc:
             return exc.get_response(environ)
@@ -287,112 +275,17 @@ def _send_snapshot(path, environ):
 
 def create_app(config_files: Iterable = ()) -> Application:
     """Load the configuration and build the application (the PyWPS Service is built once here)."""
-    load_configuration(config_files)
-    WmsSettings.from_config()  # fail at startup, not on the first request
-    cleanup = retention.Settings.from_config()
-    mode = str(configuration.get_config_value("processing", "mode") or "multiprocessing")
-    if mode != "multiprocessing":
-        raise ConfigError(f"[processing] mode = {mode!r} is not supported: this server runs asynchronous jobs "
-                          "in a forked process of the worker (mode = multiprocessing), see wps_server.jobs")
-    wps_path = _url_path("url", required=True)
-    outputs_path = _url_path("outputurl", required=False)
-    outputs_folder = configuration.get_config_value("server", "outputpath")
+    settings = load_configuration(config_files)
     service = EdgeService(processes)
-    jobs.recover(service)
-    return Application(service, wps_path, outputs_path, outputs_folder, cleanup)
+    runner().recover(service)
+    return Application(service, settings.wps_path, settings.outputs_path, settings.output_folder, settings.cleanup)
 
 
-def load_configuration(config_files: Iterable = ()):
-    """Read the configuration files (see :func:`create_app`), create the folders and the job database."""
-    files = _configuration_files(config_files)
-    configuration.load_hardcoded_configuration()
-    # PyWPS's own default is "default" (a thread); without a repository pywps.cfg (a pip
-    # install) this server's mode must still be the default, so only an explicit other
-    # value is refused by create_app.
-    configuration.CONFIG.set("processing", "mode", "multiprocessing")
-    configuration.CONFIG.read([str(f) for f in files], encoding="utf-8")
-    _resolve_paths(files)
-    for key in ("outputpath", "workdir"):
-        os.makedirs(configuration.get_config_value("server", key), exist_ok=True)
-    _prepare_database()
-
-
-def _configuration_files(given):
-    """The default file (if present), the given files, then ``$PYWPS_CFG``; all must exist."""
-    files = [DEFAULT_CONFIG] if DEFAULT_CONFIG.is_file() else []
-    files += [Path(f) for f in given]
-    if os.environ.get("PYWPS_CFG"):
-        files.append(Path(os.environ["PYWPS_CFG"]))
-    if not files:
-        raise ConfigError(f"no configuration: {DEFAULT_CONFIG} is missing; set PYWPS_CFG to a pywps.cfg")
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        raise ConfigError(f"configuration file not found: {', '.join(missing)}")
-    return [f.resolve() for f in files]
-
-
-def _resolve_paths(files):
-    """Make relative paths absolute against the folder of the last file that sets them."""
-    for section, key in (*_PATH_KEYS, _DATABASE_KEY):
-        source = _last_file_setting(files, section, key)
-        if source is None:
-            continue
-        value = str(configuration.get_config_value(section, key) or "")
-        if (section, key) == _DATABASE_KEY:
-            value = _resolve_database(value, source.parent)
-        elif value:
-            value = os.path.normpath(os.path.join(source.parent, value))
-        configuration.CONFIG.set(section, key, value.replace("%", "%%"))
-    database = str(configuration.get_config_value(*_DATABASE_KEY))
-    if ":memory:" in database:
-        raise ConfigError("[logging] database must be a file (e.g. sqlite:///var/pywps-logs.sqlite): "
-                          "job status is shared by every worker through it")
-
-
-def _last_file_setting(files, section, key):
-    for path in reversed(files):
-        parser = RawConfigParser(default_section="\0")
-        parser.read(path, encoding="utf-8")
-        if parser.has_option(section, key):
-            return path
-    return None
-
-
-def _resolve_database(url, folder):
-    """``sqlite:///relative/file`` -> ``sqlite:////absolute/file`` (other databases unchanged)."""
-    path = jobs.sqlite_file(url)
-    if not path or path == ":memory:":
-        return url
-    query = url.partition("?")[2]
-    path = os.path.normpath(os.path.join(folder, path))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    return jobs.SQLITE_PREFIX + path + (f"?{query}" if query else "")
-
-
-def _url_path(key, required):
-    url = str(configuration.get_config_value("server", key) or "")
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return parts.path or "/"
-    if required:
-        raise ConfigError(f"[server] {key} = {url!r} must be an http(s) URL")
-    return None
-
-
-def _prepare_database():
-    """Create PyWPS's tables and ours now, and switch SQLite to write-ahead logging so that
-    status reads by one worker do not wait for another worker's writes. Workers start
-    together: one at a time prepares the database (under the job lock), and only the first
-    changes the journal mode (SQLite refuses that change at once, without waiting, while
-    another connection is open)."""
-    path = jobs.sqlite_file(configuration.get_config_value(*_DATABASE_KEY))
-    with jobs.slot_lock():
-        if path is not None:
-            with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
-                if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                    connection.execute("PRAGMA journal_mode=WAL")
-        dblog.get_session().close()
-        jobs.prepare_database()
+def load_configuration(config_files: Iterable = ()) -> config.Settings:
+    """Read the configuration (see :mod:`wps_server.config`) and prepare the job tables."""
+    settings = config.load(config_files)
+    runner().prepare()
+    return settings
 
 
 def _max_request_bytes():

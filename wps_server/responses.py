@@ -1,4 +1,4 @@
-"""PyWPS responses that share one Jinja environment and write the job database only for jobs.
+"""PyWPS responses that share one Jinja environment and write no job record.
 
 PyWPS 4.8 gives every response a new Jinja environment, so each request
 parses and compiles its XML templates again: about 15 ms per template on a
@@ -6,11 +6,9 @@ parses and compiles its XML templates again: about 15 ms per template on a
 subclasses use one environment per process, built with PyWPS's own settings,
 whose compiled templates are then reused.
 
-PyWPS also writes every status change of every request to its job database,
-and renders the execute document at each change, even for a raw output that
-never sends it. Here only asynchronous jobs are recorded (see
-:mod:`wps_server.jobs`), and a synchronous execute document is rendered once,
-when the request ends, and only if it is the answer.
+PyWPS also writes every status change of every request to its job database.
+GetCapabilities and DescribeProcess are not jobs: their status stays in memory.
+Execute responses are in :mod:`wps_server.jobs.execution`.
 """
 
 from __future__ import annotations
@@ -21,11 +19,7 @@ from jinja2 import PackageLoader
 from pywps.response import RelEnvironment
 from pywps.response.capabilities import CapabilitiesResponse
 from pywps.response.describe import DescribeResponse
-from pywps.response.execute import ExecuteResponse
-from pywps.response.status import WPS_STATUS
 from pywps.translations import get_translation
-
-from . import jobs
 
 
 @functools.lru_cache(maxsize=1)
@@ -36,7 +30,7 @@ def shared_template_env() -> RelEnvironment:
     return env
 
 
-class _SharedTemplates:
+class SharedTemplates:
     """``template_env`` is the shared environment; the one PyWPS's constructor assigns is dropped."""
 
     @property
@@ -55,37 +49,9 @@ class _Unrecorded:
         self.status, self.message, self.status_percentage = status, message, status_percentage
 
 
-class SharedCapabilitiesResponse(_Unrecorded, _SharedTemplates, CapabilitiesResponse):
+class SharedCapabilitiesResponse(_Unrecorded, SharedTemplates, CapabilitiesResponse):
     pass
 
 
-class SharedDescribeResponse(_Unrecorded, _SharedTemplates, DescribeResponse):
+class SharedDescribeResponse(_Unrecorded, SharedTemplates, DescribeResponse):
     pass
-
-
-class SharedExecuteResponse(_SharedTemplates, ExecuteResponse):
-    """An asynchronous job (``store_status_file``) writes its status document, then its
-    row; a synchronous request keeps its status in memory."""
-
-    def _update_status(self, status, message, status_percentage, clean=True):
-        """Build the document (which stores the outputs), remove the working folder of a finished
-        request, then publish: a client that reads a final status finds no working folder left."""
-        self.status, self.message, self.status_percentage = status, message, status_percentage
-        finished = status in (WPS_STATUS.SUCCEEDED, WPS_STATUS.FAILED)
-        if self.store_status_file or (finished and not self.wps_request.raw):
-            self._update_status_doc()  # for a synchronous request, only the answer
-        if clean and finished:
-            self.process.clean()
-        if self.store_status_file:
-            self._update_status_file()
-            jobs.store_status(self.uuid, status, message, status_percentage)
-
-    @property
-    def json(self):
-        """PyWPS's, keeping the message of an accepted job (PyWPS replaces it with a generic
-        one, and a queued job's client should read that it is queued)."""
-        message = self.message
-        data = super().json
-        if self.status == WPS_STATUS.ACCEPTED:
-            self.message = data["status"]["message"] = message
-        return data

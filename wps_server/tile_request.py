@@ -51,7 +51,7 @@ class TileRequest:
 def parse_tile_request(inputs, settings) -> TileRequest:
     """The tile that ``inputs`` (PyWPS's identifier -> [input] mapping) ask for.
 
-    ``settings`` is the server's :class:`~wps_server.wms_settings.WmsSettings`.
+    ``settings`` is the server's :class:`~wps_server.config.WmsSettings`.
     """
     values = _Inputs(inputs)
     layer = _layer(values.get("wms"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wps_server.wms_settings import AllowedUrl, WmsSettings
+from wps_server.config import AllowedUrl, WmsSettings
 
 
 def _settings(*allowed):

@@ -9,9 +9,9 @@ import pytest
 from pywps import configuration
 
 from sandbox.wps import write_config
-from wps_server import app as wps_app
+from wps_server import config as server_config
 from wps_server.app import create_app
-from wps_server.wms_settings import ConfigError, WmsSettings
+from wps_server.config import ConfigError, WmsSettings
 
 WMS = "http://127.0.0.1:9/ows/"
 REPOSITORY_CONFIG = Path(__file__).resolve().parents[2] / "pywps.cfg"
@@ -51,16 +51,14 @@ def test_later_files_override_earlier_ones_and_pywps_cfg_comes_last(tmp_path, mo
     assert WmsSettings.from_config().timeout == 7.0
 
 
-def test_the_repository_default_is_read_first(tmp_path, monkeypatch):
-    """Keys the given files do not set come from the repository's pywps.cfg, not PyWPS's defaults.
-
-    Pointed at the repository's file explicitly: in the pip-only venv the installed package has no
-    repository beside it (a server installed that way is configured with PYWPS_CFG)."""
-    monkeypatch.setattr(wps_app, "DEFAULT_CONFIG", REPOSITORY_CONFIG)
-    config = tmp_path / "paths_only.cfg"
-    config.write_text("[server]\noutputpath = out\nworkdir = work\n[logging]\ndatabase = sqlite:///db.sqlite\n")
+def test_the_package_defaults_are_read_first(tmp_path, monkeypatch):
+    """Keys the given files do not set come from the package's default.cfg, not PyWPS's defaults,
+    also where no repository pywps.cfg is beside the package (a pip install)."""
+    monkeypatch.setattr(server_config, "CHECKOUT_CONFIG", tmp_path / "absent.cfg")
+    config = tmp_path / "deployment.cfg"
+    config.write_text("[server]\nurl = http://127.0.0.1:5000/wps\noutputpath = out\nworkdir = work\n"
+                      "[logging]\ndatabase = sqlite:///db.sqlite\n[wms]\nurl = http://127.0.0.1:8080/wms\n")
     create_app([config])
-    assert _value("server", "url") == "http://127.0.0.1:5000/wps"
     assert _value("server", "parallelprocesses") == "4"
     assert _value("server", "storage_copy_function") == "link"
     assert _value("metadata:main", "identification_title") == "WMS Edge"
@@ -68,11 +66,23 @@ def test_the_repository_default_is_read_first(tmp_path, monkeypatch):
     assert _value("server", "outputpath") == str(tmp_path / "out")
 
 
-def test_without_any_configuration_the_error_says_what_to_do(monkeypatch, tmp_path):
-    monkeypatch.setattr(wps_app, "DEFAULT_CONFIG", tmp_path / "absent.cfg")
+def test_without_a_deployment_configuration_the_error_names_the_missing_key(monkeypatch, tmp_path):
+    monkeypatch.setattr(server_config, "CHECKOUT_CONFIG", tmp_path / "absent.cfg")
     monkeypatch.delenv("PYWPS_CFG", raising=False)
-    with pytest.raises(ConfigError, match="set PYWPS_CFG"):
+    with pytest.raises(ConfigError, match=r"\[server\] url is not set"):
         create_app()
+
+
+def test_the_checkout_configuration_is_read_after_the_package_defaults(monkeypatch, tmp_path):
+    """Pointed at the repository's file explicitly: in the pip-only venv the installed package has no
+    repository beside it."""
+    monkeypatch.setattr(server_config, "CHECKOUT_CONFIG", REPOSITORY_CONFIG)
+    monkeypatch.delenv("PYWPS_CFG", raising=False)
+    override = tmp_path / "paths.cfg"
+    override.write_text("[server]\noutputpath = out\nworkdir = work\n[logging]\ndatabase = sqlite:///db.sqlite\n")
+    create_app([override])
+    assert _value("server", "url") == "http://127.0.0.1:5000/wps"
+    assert _value("server", "outputpath") == str(tmp_path / "out")
 
 
 def test_missing_config_file_is_an_error(tmp_path):
@@ -127,8 +137,8 @@ def test_job_settings_the_server_cannot_honour_are_refused_at_startup(tmp_path, 
 
 
 def test_without_the_repository_default_jobs_still_run_in_a_forked_process(tmp_path, monkeypatch):
-    """A pip-installed server has no repository pywps.cfg: a configuration that does not name
-    [processing] mode gets this server's mode (multiprocessing), not PyWPS's "default"."""
-    monkeypatch.setattr(wps_app, "DEFAULT_CONFIG", tmp_path / "absent.cfg")
+    """A configuration that does not name [processing] mode gets this server's mode
+    (multiprocessing, from the package defaults), not PyWPS's "default"."""
+    monkeypatch.setattr(server_config, "CHECKOUT_CONFIG", tmp_path / "absent.cfg")
     create_app([write_config(tmp_path / "conf", WMS)])
     assert _value("processing", "mode") == "multiprocessing"

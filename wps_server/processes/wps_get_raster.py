@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 
 import requests
-from pywps import BoundingBoxInput, ComplexOutput, LiteralInput, Process
-from pywps import configuration as config
+from pywps import BoundingBoxInput, ComplexOutput, LiteralInput
 from pywps.app.Common import Metadata
 from pywps.app.exceptions import ProcessError
 from pywps.exceptions import InvalidParameterValue, NoApplicableCode
 from pywps.inout.formats import Format
 from pywps.inout.literaltypes import AllowedValue
-from pywps.response.status import WPS_STATUS
 from pywps.validator.allowed_value import ALLOWEDVALUETYPE, RANGECLOSURETYPE
 from pywps.validator.mode import MODE
 
@@ -22,9 +19,8 @@ from qgis_plugin.core.filters import METHODS, edge_filter
 from qgis_plugin.core.georef import WMS_VERSIONS
 from qgis_plugin.core.wms import IMAGE_FORMATS, WmsClient, WmsError, WmsNotAllowed, WmsServiceException, WmsTimeout
 
-from .. import jobs
-from ..responses import SharedExecuteResponse
-from ..status_storage import AtomicFileStorage
+from .. import config
+from ..jobs.process import JobProcess
 from ..tile_files import (
     GEOTIFF_NAME,
     PNG_NAME,
@@ -43,7 +39,6 @@ from ..tile_request import (
     MAX_SIZE,
     parse_tile_request,
 )
-from ..wms_settings import WmsSettings
 
 LOGGER = logging.getLogger("PYWPS")
 PNG = Format("image/png", extension=".png")
@@ -92,7 +87,7 @@ class ImageOutput(ComplexOutput):
         return super()._json_data(data)
 
 
-class GetRasterProcess(Process):
+class GetRasterProcess(JobProcess):
     """Edge tile of a WMS layer, around a point or over a bounding box."""
 
     def __init__(self):
@@ -146,7 +141,6 @@ class GetRasterProcess(Process):
             store_supported=True,
             status_supported=True,
         )
-        self.failure = None
 
     def setup_outputs_from_wps_request(self, wps_request):
         """Check the ResponseForm (raw or document) before PyWPS applies it."""
@@ -162,58 +156,12 @@ class GetRasterProcess(Process):
             requested["mimetype"] = mime_type or None
         super().setup_outputs_from_wps_request(wps_request)
 
-    def execute(self, wps_request, uuid):
-        """Reject bad inputs before the job is accepted; in sync mode, report the job's
-        failure as the OWS exception it stands for (e.g. an unknown layer)."""
-        parse_tile_request(wps_request.inputs, WmsSettings.from_config())
-        self.failure = None
-        self._set_uuid(uuid)
-        self._setup_status_storage()
-        response = SharedExecuteResponse(wps_request, process=self, uuid=self.uuid)
-        self.async_ = response.store_status_file = jobs.is_job(wps_request)
-        if not self.async_:
-            response = self._run_process(wps_request, response)
-            if self.failure is not None:
-                raise self.failure
-            return response
-        started = jobs.accept(
-            self.uuid, wps_request,
-            accepted=lambda: response._update_status(WPS_STATUS.ACCEPTED, "PyWPS Request accepted", 0),
-            queued=lambda: response._update_status(WPS_STATUS.ACCEPTED, "PyWPS Process stored in job queue", 0))
-        if started:
-            self._run_async(wps_request, response)
-        else:
-            self.clean()  # a queued job gets a new working folder when it starts
-        return response
-
-    def _run_async(self, wps_request, wps_response):
-        """Fork the job's process (PyWPS's multiprocessing mode) and record it as the job's
-        process at once, so that the reaper can tell when it dies (see :mod:`wps_server.jobs`)."""
-        child = multiprocessing.get_context("fork").Process(target=self._run_process,
-                                                            args=(wps_request, wps_response))
-        child.start()
-        jobs.record_process(self.uuid, child.pid, self.workdir)
-
-    def _run_process(self, wps_request, wps_response):
-        """PyWPS's ``_run_process`` without its job database calls for synchronous requests;
-        a finished job hands its slot to the next queued job."""
-        try:
-            wps_response._update_status(WPS_STATUS.STARTED, "PyWPS Process started", 0)
-            self.handler(wps_request, wps_response)
-            if wps_response.status not in jobs.FINISHED:
-                wps_response._update_status(WPS_STATUS.SUCCEEDED, f"PyWPS Process {self.title} finished", 100)
-        except ProcessError as exc:
-            wps_response._update_status(WPS_STATUS.FAILED, f"Process error: {exc}", 100)
-        except Exception:
-            LOGGER.exception("job %s failed", self.uuid)
-            wps_response._update_status(WPS_STATUS.FAILED, "Process failed, please check server error log", 100)
-        finally:
-            if self.async_:
-                jobs.launch_queued(self.service)
-        return wps_response
+    def check_request(self, wps_request):
+        """Reject bad inputs before the job is accepted."""
+        parse_tile_request(wps_request.inputs, config.current().wms)
 
     def _handler(self, request, response):
-        settings = WmsSettings.from_config()
+        settings = config.current().wms
         tile = parse_tile_request(request.inputs, settings)
         output = response.outputs["image"]
         output.data_format = OUTPUT_FORMATS[
@@ -251,24 +199,9 @@ class GetRasterProcess(Process):
             path = os.path.join(self.workdir, PNG_NAME)
             write_png(path, gradient, tile.method)
             if output.as_reference:
-                write_png_georeferencing(os.path.join(self._output_folder(), PNG_NAME), tile.grid, tile.epsg)
+                write_png_georeferencing(os.path.join(self.output_folder(), PNG_NAME), tile.grid, tile.epsg)
             output.file = path
         return response
-
-    def clean(self):
-        """PyWPS's, for a request that had a working folder (see ``prepare_process_for_execution``)."""
-        if self.workdir:
-            super().clean()
-
-    def _setup_status_storage(self):
-        """Status documents replaced atomically: a polling client never reads half a document."""
-        self._status_store = AtomicFileStorage.from_config()
-
-    def _output_folder(self):
-        """This job's folder in outputpath, where PyWPS stores its outputs (it creates it too)."""
-        folder = os.path.join(config.get_config_value("server", "outputpath"), str(self.uuid))
-        os.makedirs(folder, exist_ok=True)
-        return folder
 
 
 _SESSIONS: dict = {}

@@ -31,44 +31,19 @@ import shutil
 import time
 from dataclasses import dataclass, field
 
-from pywps import configuration, dblog
+from pywps import dblog
 from sqlalchemy import true
 
-from . import jobs
-from .wms_settings import ConfigError
+from .. import config
+from ..config import CleanupSettings
+from . import runner, store
+from .embedded.slots import lock_path
 
 MIN_AGE = 3600.0
 LOCK_NAME = ".cleanup.lock"
-_OUTPUT_FOLDER = re.compile(jobs.UUID)
+_OUTPUT_FOLDER = re.compile(store.UUID)
 _PART_FILE = re.compile(r"\..+\.part")
 _WORK_FOLDER = re.compile(r"pywps_process_.+")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?)\s*([smhdw]?)\s*", re.IGNORECASE)
-
-
-def parse_duration(text) -> float:
-    """Seconds in ``7d``, ``12h``, ``30m``, ``45s``, ``2w`` or a plain number of seconds."""
-    match = _DURATION.fullmatch(str(text))
-    if not match:
-        raise ConfigError(f"{text!r} is not a duration: write a number and a unit, e.g. 7d, 12h, 30m, 45s")
-    return float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
-
-
-@dataclass
-class Settings:
-    """``[cleanup]``: ``retention`` (empty: no periodic cleanup) and ``interval``."""
-
-    retention: float | None
-    interval: float
-
-    @classmethod
-    def from_config(cls) -> Settings:
-        retention = str(configuration.get_config_value("cleanup", "retention") or "").strip()
-        interval = str(configuration.get_config_value("cleanup", "interval") or "").strip() or "1h"
-        settings = cls(parse_duration(retention) if retention else None, parse_duration(interval))
-        if settings.interval <= 0:
-            raise ConfigError("[cleanup] interval must be longer than 0 s")
-        return settings
 
 
 @dataclass
@@ -93,14 +68,14 @@ class Report:
 def cleanup(older_than: float, now: float | None = None) -> Report:
     """Delete what finished more than ``older_than`` seconds ago (see the module's docstring)."""
     now = time.time() if now is None else now
-    report = Report(failed_dead=jobs.reap())
+    report = Report(failed_dead=runner().reap())
     active = _active_jobs()
     report.kept_active = sorted(active)
     cutoff = now - older_than
     file_cutoff = now - max(older_than, MIN_AGE)
-    outputs = configuration.get_config_value("server", "outputpath")
+    outputs = config.current().output_folder
     for entry in _entries(outputs):
-        document, folder = jobs.STATUS_DOCUMENT.fullmatch(entry.name), _OUTPUT_FOLDER.fullmatch(entry.name)
+        document, folder = store.STATUS_DOCUMENT.fullmatch(entry.name), _OUTPUT_FOLDER.fullmatch(entry.name)
         uuid = document.group(1) if document else entry.name if folder else None
         if uuid in active:
             continue
@@ -114,7 +89,7 @@ def cleanup(older_than: float, now: float | None = None) -> Report:
             _delete(entry)
             report.other_files += 1
     active_workdirs = _active_workdirs()
-    for entry in _entries(configuration.get_config_value("server", "workdir")):
+    for entry in _entries(config.current().work_folder):
         if (_WORK_FOLDER.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
                 and entry.path not in active_workdirs and _newest(entry) < file_cutoff):
             _delete(entry)
@@ -123,9 +98,9 @@ def cleanup(older_than: float, now: float | None = None) -> Report:
     return report
 
 
-def run_if_due(settings: Settings):
+def run_if_due(settings: CleanupSettings):
     """Run :func:`cleanup` unless another process is at it or it ran less than an interval ago."""
-    path = jobs.lock_path(LOCK_NAME)
+    path = lock_path(LOCK_NAME)
     with open(path, "a") as stream:
         try:
             fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -146,7 +121,7 @@ def run_if_due(settings: Settings):
 class Schedule:
     """When this process should next look whether a cleanup is due (a clock read per request)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: CleanupSettings):
         self.settings = settings
         self.next_check = 0.0
 
@@ -159,28 +134,28 @@ class Schedule:
 
 def _active_jobs() -> set:
     """Uuids of jobs accepted, queued or running (after the reaper: their process is alive)."""
-    with contextlib.closing(dblog.get_session()) as session:
-        rows = session.query(dblog.ProcessInstance.uuid).filter(dblog.ProcessInstance.status.in_(jobs.ACTIVE))
+    with store.session() as session:
+        rows = session.query(dblog.ProcessInstance.uuid).filter(dblog.ProcessInstance.status.in_(store.ACTIVE))
         queued = session.query(dblog.RequestInstance.uuid)
         return {uuid for (uuid,) in rows} | {uuid for (uuid,) in queued}
 
 
 def _active_workdirs() -> set:
-    with contextlib.closing(dblog.get_session()) as session:
-        return {workdir for (workdir,) in session.query(jobs.JobProcess.workdir) if workdir}
+    with store.session() as session:
+        return {workdir for (workdir,) in session.query(store.JobHolder.workdir) if workdir}
 
 
 def _delete_rows(cutoff: datetime.datetime, active: set) -> int:
     """Job rows last changed before ``cutoff`` that are not active; our rows of jobs no longer listed."""
     request = dblog.ProcessInstance
-    with contextlib.closing(dblog.get_session()) as session:
+    with store.session() as session:
         old = (session.query(request)
                .filter(~request.uuid.in_(active) if active else true())
-               .filter((request.status.is_(None)) | (~request.status.in_(jobs.ACTIVE)))
+               .filter((request.status.is_(None)) | (~request.status.in_(store.ACTIVE)))
                .filter(((request.time_end.is_(None)) & (request.time_start < cutoff)) | (request.time_end < cutoff)))
         deleted = old.delete(synchronize_session=False)
         known = session.query(request.uuid)
-        session.query(jobs.JobProcess).filter(~jobs.JobProcess.uuid.in_(known)).delete(synchronize_session=False)
+        session.query(store.JobHolder).filter(~store.JobHolder.uuid.in_(known)).delete(synchronize_session=False)
         session.commit()
     return deleted
 
