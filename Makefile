@@ -45,7 +45,7 @@ test-plugin: install ## QGIS plugin tests only
 	$(PY) -m pytest tests/plugin
 
 test-server-pip: install ## Install the server with pip alone in a clean venv (no QGIS) and run its tests
-	rm -rf $(SERVER_VENV)
+	rm -rf $(SERVER_VENV) build
 	/usr/bin/python3 -m venv $(SERVER_VENV)
 	$(SERVER_VENV)/bin/python -m pip install -q --disable-pip-version-check ".[server,test]"
 	cd tests && ../$(SERVER_VENV)/bin/python -m pytest -p no:qgis -W ignore::pytest.PytestConfigWarning \
