@@ -22,6 +22,8 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from pywps import configuration
 
+from qgis_plugin.core.contract import DEFAULT_REQUESTS_PER_HOST, DEFAULT_RETRIES, DEFAULT_SYNC_MAX_PIXELS
+
 #: Every key with its default; package data, so a pip-installed server has it too.
 PACKAGE_DEFAULTS = Path(__file__).resolve().with_name("default.cfg")
 #: A checkout's deployment configuration (absent in a pip install).
@@ -74,19 +76,32 @@ class AllowedUrl:
 
 @dataclass(frozen=True)
 class WmsSettings:
-    """``[wms]``: the default endpoint (always allowed), the allow-list, timeout and tile limit."""
+    """``[wms]``: the default endpoint (always allowed), the allow-list, the timeout, the size limits
+    of a run, of a synchronous request and of one GetMap, and how blocks are fetched."""
 
     url: str
     allowed: tuple
     timeout: float
     max_pixels: int
+    sync_max_pixels: int = DEFAULT_SYNC_MAX_PIXELS
+    max_request_size: int | None = None
+    requests_per_host: int = DEFAULT_REQUESTS_PER_HOST
+    retries: int = DEFAULT_RETRIES
 
     @classmethod
     def from_config(cls) -> WmsSettings:
         url = _text("wms", "url")
         listed = _text("wms", "allowed_urls").split()
         allowed = tuple(dict.fromkeys(AllowedUrl.parse(u) for u in [url, *listed]))
-        return cls(url, allowed, _positive("wms", "timeout", float), _positive("wms", "max_pixels", int))
+        max_request_size = _positive("wms", "max_request_size", int) if _text("wms", "max_request_size") else None
+        if max_request_size is not None and max_request_size < 3:
+            raise ConfigError("[wms] max_request_size must be at least 3 pixels (one block pixel and its halo)")
+        retries = _integer("wms", "retries")
+        if retries < 0:
+            raise ConfigError(f"[wms] retries = {retries} must be 0 or more")
+        return cls(url, allowed, _positive("wms", "timeout", float), _positive("wms", "max_pixels", int),
+                   _positive("wms", "sync_max_pixels", int), max_request_size,
+                   _positive("wms", "requests_per_host", int), retries)
 
     def url_allowed(self, url: str) -> bool:
         """Whether ``url`` is one of the allowed endpoints (or below one of their paths).

@@ -1,4 +1,6 @@
-"""Write a gradient tile as a float32 GeoTIFF or as the 8-bit display PNG, to a file or to bytes.
+"""Write a gradient as the 8-bit display PNG, to a file or to bytes, with its georeferencing.
+
+GeoTIFF outputs are Cloud Optimized GeoTIFFs made by the engine (``qgis_plugin.core.area.cog``).
 
 Every file is written atomically (``core.files``). File names are chosen by the server, never taken from a request.
 A raw output is encoded to bytes in memory and never touches the disk.
@@ -11,10 +13,7 @@ import struct
 import zlib
 
 import numpy as np
-import rasterio
 from rasterio.crs import CRS
-from rasterio.io import MemoryFile
-from rasterio.transform import Affine
 
 from qgis_plugin.core.files import atomic_path, write_atomically
 from qgis_plugin.core.render import display_bytes
@@ -27,33 +26,6 @@ PNG_COMPRESS_LEVEL = 1
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_GRAY_ALPHA = 4  # IHDR colour type
 _PNG_FILTER_UP = 2  # each byte minus the byte above it
-
-
-def write_geotiff(path, gradient: np.ndarray, grid, epsg: int):
-    """Float32 GeoTIFF with the grid's exact extent, pixel size and CRS; nodata NaN."""
-    with atomic_path(path) as temporary, rasterio.open(temporary, "w", **_geotiff_profile(grid, epsg)) as dataset:
-        dataset.write(gradient.astype(np.float32, copy=False), 1)
-
-
-def geotiff_bytes(gradient: np.ndarray, grid, epsg: int) -> bytes:
-    """The same GeoTIFF as :func:`write_geotiff`, in memory."""
-    with MemoryFile() as memory:
-        with memory.open(**_geotiff_profile(grid, epsg)) as dataset:
-            dataset.write(gradient.astype(np.float32, copy=False), 1)
-        return memory.read()
-
-
-def _geotiff_profile(grid, epsg):
-    return {
-        "driver": "GTiff",
-        "width": grid.width,
-        "height": grid.height,
-        "count": 1,
-        "dtype": "float32",
-        "crs": CRS.from_epsg(epsg),
-        "transform": Affine.from_gdal(*grid.geotransform()),
-        "nodata": float("nan"),
-    }
 
 
 def write_png(path, gradient: np.ndarray, method: str):

@@ -18,13 +18,11 @@ from rasterio.crs import CRS
 from rasterio.errors import CRSError
 from rasterio.warp import transform as warp_transform
 
-from qgis_plugin.core.filters import METHODS
-from qgis_plugin.core.georef import WMS_VERSIONS, Extent, TileGrid, epsg_code, grid_from_center, grid_from_extent
-from qgis_plugin.core.wms import IMAGE_FORMATS
+from qgis_plugin.core.contract import METHODS, WMS_IMAGE_FORMATS, WMS_VERSIONS
+from qgis_plugin.core.georef import Extent, TileGrid, epsg_code, grid_from_center, grid_from_extent
 
 DEFAULT_METHOD = "sobel_x"
 DEFAULT_SIZE = 512
-MAX_SIZE = 4096
 DEFAULT_BBOX_SIZE = 0.0005
 MAX_BBOX_SIZE = 360.0
 DEFAULT_CRS = "EPSG:4326"
@@ -57,12 +55,12 @@ def parse_tile_request(inputs, settings) -> TileRequest:
     layer = _layer(values.get("wms"))
     method = _choice(values, "method", METHODS, DEFAULT_METHOD)
     wms_version = _choice(values, "wms_version", WMS_VERSIONS, "1.1.1")
-    image_format = _choice(values, "format", IMAGE_FORMATS, IMAGE_FORMATS[0])
-    width = _size(values, "width")
-    height = _size(values, "height")
+    image_format = _choice(values, "format", WMS_IMAGE_FORMATS, WMS_IMAGE_FORMATS[0])
+    width = _size(values, "width", settings.max_pixels)
+    height = _size(values, "height", settings.max_pixels)
     if width * height > settings.max_pixels:
         raise InvalidParameterValue(
-            f"a {width} x {height} tile has {width * height} pixels, more than the server's limit of "
+            f"a {width} x {height} area has {width * height} pixels, more than the server's limit of "
             f"{settings.max_pixels} (max_pixels)", "width")
     wms_url = values.get("wms_url") or settings.url
     if not settings.url_allowed(wms_url):
@@ -113,10 +111,11 @@ def _choice(values, identifier, allowed, default):
     return value
 
 
-def _size(values, identifier):
+def _size(values, identifier, max_pixels):
     value = values.get(identifier, DEFAULT_SIZE)
-    if not 1 <= value <= MAX_SIZE:
-        raise InvalidParameterValue(f"{identifier} must be between 1 and {MAX_SIZE} pixels, got {value}", identifier)
+    if not 1 <= value <= max_pixels:
+        raise InvalidParameterValue(
+            f"{identifier} must be between 1 and {max_pixels} pixels (max_pixels), got {value}", identifier)
     return value
 
 

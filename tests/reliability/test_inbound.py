@@ -162,10 +162,10 @@ ABSURD = [
     ("lat", "inf", "finite"),
     ("lat", "1e309", "finite"),
     ("lon", "9" * 5000, "finite"),
-    ("width", str(10**12), "between 1 and 4096"),
-    ("width", "-1", "between 1 and 4096"),
+    ("width", str(10**12), "between 1 and 1073741824 pixels"),
+    ("width", "-1", "between 1 and 1073741824 pixels"),
     ("width", "NaN", "not a valid integer"),
-    ("height", "9" * 30, "between 1 and 4096"),
+    ("height", "9" * 30, "between 1 and 1073741824 pixels"),
     ("bbox_size", "-1", "(0, 360]"),
     ("bbox_size", "inf", "(0, 360]"),
     ("bbox_size", "1e-300", "too small"),  # positive, but no extent at all around the centre

@@ -79,7 +79,8 @@ def wait_for(url, until) -> tuple:
 
 
 def running(status):
-    return "Fetching" in status[1]
+    """The job has planned its GetMap requests (the gated WMS holds them)."""
+    return "GetMap request" in status[1]
 
 
 def finished(status):

@@ -112,7 +112,7 @@ INVALID = {
     # kind: (how to build it, expected (HTTP status, exceptionCode, locator))
     "nan": (lambda: Request("nan", body=execute_xml({**GOOD, "lat": "NaN"}).encode()),
             (400, "InvalidParameterValue", "lat")),
-    "huge-size": (lambda: Request("huge-size", body=execute_xml({**GOOD, "width": "100000"}).encode()),
+    "huge-size": (lambda: Request("huge-size", body=execute_xml({**GOOD, "width": "100000000"}).encode()),
                   (400, "InvalidParameterValue", "width")),
     "unknown-method": (lambda: Request("unknown-method", body=execute_xml({**GOOD, "method": "laplace"}).encode()),
                        (400, "InvalidParameterValue", "method")),

@@ -57,9 +57,10 @@ def test_status_advances_with_the_job_and_ends_with_the_reference(make_app, wms_
     with GatedProxy(wms_server.url) as slow_wms:
         client = client_for(make_app(slow_wms.url))
         path = start(client)
-        seen, _ = poll(client, path, until=lambda status: "Fetching" in status[2])
-        assert seen[-1][:2] == ("ProcessStarted", "10")
-        assert "Fetching 514 x 514 pixels from the WMS" in seen[-1][2]
+        seen, _ = poll(client, path, until=lambda status: "GetMap" in status[2])
+        assert seen[-1][:2] == ("ProcessStarted", "5")
+        assert "512 x 512 pixels in 1 block (1 x 1)" in seen[-1][2]
+        assert "1 GetMap request of at most 2048 pixels a side" in seen[-1][2]
         slow_wms.open()
         seen, document = poll(client, path, until=lambda status: status[0] != "ProcessStarted")
     assert seen[-1][0] == "ProcessSucceeded", seen
@@ -88,7 +89,7 @@ def test_jobs_beyond_parallelprocesses_wait_in_the_queue_then_run(make_app, wms_
     with GatedProxy(wms_server.url) as slow_wms:
         client = client_for(make_app(slow_wms.url, server_extra="parallelprocesses = 1\nmaxprocesses = 5\n"))
         first = start(client)
-        poll(client, first, until=lambda status: "Fetching" in status[2])
+        poll(client, first, until=lambda status: "GetMap" in status[2])
         second = start(client)
         assert status_of(client.get(second).data)[0] == "ProcessAccepted"
         assert dblog.get_process_counts() == (1, 1)  # one running, one stored in the queue

@@ -54,8 +54,8 @@ def test_describe_process_shows_every_input_with_its_allowed_values(service_clie
     assert allowed("format") == ["image/png", "image/jpeg"] and default("format") == "image/png"
     assert value_range("lat") == (-90, 90, "closed")
     assert value_range("lon") == (-180, 180, "closed")
-    assert value_range("width") == (1, 4096, "closed") and default("width") == "512"
-    assert value_range("height") == (1, 4096, "closed") and default("height") == "512"
+    assert value_range("width") == (1, 2 ** 30, "closed") and default("width") == "512"
+    assert value_range("height") == (1, 2 ** 30, "closed") and default("height") == "512"
     assert value_range("bbox_size") == (0, 360, "open-closed") and default("bbox_size") == "0.0005"
     assert default("crs") == "EPSG:4326"
     crss = inputs["bbox"].xpath("BoundingBoxData/Default/CRS/text()", namespaces=NS)

@@ -62,7 +62,7 @@ def test_the_package_defaults_are_read_first(tmp_path, monkeypatch):
     assert _value("server", "parallelprocesses") == "4"
     assert _value("server", "storage_copy_function") == "link"
     assert _value("metadata:main", "identification_title") == "WMS Edge"
-    assert WmsSettings.from_config().max_pixels == 4096 * 4096
+    assert WmsSettings.from_config().max_pixels == 2 ** 30  # one gigapixel (GUIDE.md section 4)
     assert _value("server", "outputpath") == str(tmp_path / "out")
 
 

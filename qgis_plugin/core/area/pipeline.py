@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
+from ..contract import DEFAULT_RETRIES
 from ..filters import edge_filter
 from .plan import Block, BlockPlan
 from .ports import BlockSink, PixelSource, TransientSourceError
@@ -37,7 +38,7 @@ class RetryPolicy:
     ``max_delay``.
     """
 
-    retries: int = 3
+    retries: int = DEFAULT_RETRIES
     base_delay: float = 0.5
     max_delay: float = 60.0
 

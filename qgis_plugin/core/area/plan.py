@@ -117,9 +117,11 @@ class BlockPlan:
         return Block(row, col, col_off, row_off, width, height, TileGrid(extent, width, height))
 
     def describe(self) -> str:
-        return (f"{self.grid.width} x {self.grid.height} pixels in {len(self)} blocks "
-                f"({self.rows} x {self.cols}) of at most {self.block_size} x {self.block_size}, "
-                f"{len(self)} GetMap requests of at most {self.block_size + 2 * HALO} pixels a side")
+        blocks, requests = ("1 block", "1 GetMap request") if len(self) == 1 else (
+            f"{len(self)} blocks", f"{len(self)} GetMap requests")
+        return (f"{self.grid.width} x {self.grid.height} pixels in {blocks} ({self.rows} x {self.cols}) of at most "
+                f"{self.block_size} x {self.block_size}, {requests} of at most {self.block_size + 2 * HALO} pixels "
+                "a side")
 
 
 def plan_blocks(grid: TileGrid, block_size: int) -> BlockPlan:

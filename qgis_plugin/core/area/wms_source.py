@@ -12,13 +12,12 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from ..contract import DEFAULT_REQUESTS_PER_HOST
 from ..georef import TileGrid
 from ..wms import WmsClient, WmsCutOff, WmsError, WmsHttpError, WmsTimeout, WmsUnreachable
 from .plan import block_size_for
 from .ports import TransientSourceError
 
-#: GetMap requests in flight per WMS host when nothing else is configured.
-DEFAULT_REQUESTS_PER_HOST = 4
 #: HTTP statuses that say "not now" rather than "never".
 TRANSIENT_HTTP_STATUSES = frozenset({429, 502, 503, 504})
 
