@@ -152,13 +152,13 @@ class GetMapCheck:
         direct = Qt.ConnectionType.DirectConnection
         self._manager.requestCreated[QNetworkReply].connect(self._on_request_created, direct)
         self._manager.requestTimedOut[QgsNetworkRequestParameters].connect(self._on_timed_out, direct)
-        self._log.messageReceived.connect(self._on_log_message, direct)
+        self._log.messageReceived[str, str, Qgis.MessageLevel].connect(self._on_log_message, direct)
         return self
 
     def __exit__(self, *exc):
         self._manager.requestCreated[QNetworkReply].disconnect(self._on_request_created)
         self._manager.requestTimedOut[QgsNetworkRequestParameters].disconnect(self._on_timed_out)
-        self._log.messageReceived.disconnect(self._on_log_message)
+        self._log.messageReceived[str, str, Qgis.MessageLevel].disconnect(self._on_log_message)
 
     def raise_first_problem(self):
         for request_id, where in self._aborted:
