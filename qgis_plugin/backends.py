@@ -73,7 +73,7 @@ def run_in_process(job: TileJob, feedback: QgsProcessingFeedback) -> None:
     block_feedback = QgsRasterBlockFeedback()
     # Direct connection: the read runs in this (worker) thread and must stop
     # as soon as the dialog's Cancel button sets the processing feedback.
-    feedback.canceled.connect(block_feedback.cancel, Qt.DirectConnection)
+    feedback.canceled.connect(block_feedback.cancel, Qt.ConnectionType.DirectConnection)
     try:
         if feedback.isCanceled():
             raise canceled()

@@ -68,6 +68,6 @@ class WmsEdgePlugin:
     def edit_default_wps_url(self):
         url, accepted = QInputDialog.getText(
             self.iface.mainWindow(), tr("WMS Edge"),
-            tr("WPS endpoint used by default by the remote backend:"), QLineEdit.Normal, default_wps_url())
+            tr("WPS endpoint used by default by the remote backend:"), QLineEdit.EchoMode.Normal, default_wps_url())
         if accepted and url.strip():
             set_default_wps_url(url)

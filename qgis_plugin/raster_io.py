@@ -147,15 +147,18 @@ class GetMapCheck:
 
     def __enter__(self):
         # Direct connections: the checks run in the thread that reads, before the provider's own slots.
-        self._manager.requestCreated.connect(self._on_request_created, Qt.DirectConnection)
-        self._manager.requestTimedOut[QgsNetworkRequestParameters].connect(self._on_timed_out, Qt.DirectConnection)
-        self._log.messageReceived.connect(self._on_log_message, Qt.DirectConnection)
+        # Overloads named: a bare requestCreated is the QNetworkReply one on QGIS 3.22 but the
+        # QgsNetworkRequestParameters one on 3.40, and only the reply can be peeked at.
+        direct = Qt.ConnectionType.DirectConnection
+        self._manager.requestCreated[QNetworkReply].connect(self._on_request_created, direct)
+        self._manager.requestTimedOut[QgsNetworkRequestParameters].connect(self._on_timed_out, direct)
+        self._log.messageReceived[str, str, Qgis.MessageLevel].connect(self._on_log_message, direct)
         return self
 
     def __exit__(self, *exc):
-        self._manager.requestCreated.disconnect(self._on_request_created)
+        self._manager.requestCreated[QNetworkReply].disconnect(self._on_request_created)
         self._manager.requestTimedOut[QgsNetworkRequestParameters].disconnect(self._on_timed_out)
-        self._log.messageReceived.disconnect(self._on_log_message)
+        self._log.messageReceived[str, str, Qgis.MessageLevel].disconnect(self._on_log_message)
 
     def raise_first_problem(self):
         for request_id, where in self._aborted:
@@ -178,7 +181,7 @@ class GetMapCheck:
         expected = tuple(map(int, size)) if all(text.isdigit() for text in size) else None
         check = functools.partial(self._check, reply, expected)
         self._pending.append(check)  # referenced here too: without it, checks were sometimes never called
-        reply.finished.connect(check, Qt.DirectConnection)
+        reply.finished.connect(check, Qt.ConnectionType.DirectConnection)
 
     def _on_timed_out(self, parameters):
         self._timed_out.add(parameters.requestId())
@@ -190,7 +193,7 @@ class GetMapCheck:
             self.logged.append(f"QGIS reports: {message}")
 
     def _check(self, reply, expected):
-        if reply.error() == QNetworkReply.OperationCanceledError:
+        if reply.error() == QNetworkReply.NetworkError.OperationCanceledError:
             # QGIS emits requestTimedOut after this: decide in raise_first_problem.
             self._aborted.append((reply.property("requestId"), _where(reply.url())))
             return
@@ -200,25 +203,26 @@ class GetMapCheck:
 
 
 def _where(url: QUrl) -> str:
-    return url.toString(QUrl.RemoveQuery | QUrl.RemoveUserInfo | QUrl.RemoveFragment)
+    option = QUrl.UrlFormattingOption
+    return url.toString(option.RemoveQuery | option.RemoveUserInfo | option.RemoveFragment)
 
 
 def _getmap_problem(reply, expected) -> str | None:
     """What is wrong with a finished GetMap reply, for users; None if it holds the image asked for."""
     where = _where(reply.url())
     error = reply.error()
-    status = reply.attribute(QNetworkRequest.HttpStatusCodeAttribute)
+    status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
     if status is not None and 300 <= status < 400:
         return None  # a redirect: the provider sends the request again, and that one is checked
     body = bytes(reply.peek(reply.bytesAvailable())) if reply.isOpen() else b""
-    content_type = str(reply.header(QNetworkRequest.ContentTypeHeader) or "").lower()
+    content_type = str(reply.header(QNetworkRequest.KnownHeaders.ContentTypeHeader) or "").lower()
     looks_like_xml = "xml" in content_type or "html" in content_type or body[:256].lstrip().startswith(b"<")
     report = exception_from_xml(body, where) if looks_like_xml else None
     if isinstance(report, WmsServiceException):
         return f"the WMS at {where} answered the GetMap request with an exception: {report}"
     if status is not None and status >= 400:
         return f"the WMS at {where} answered the GetMap request with HTTP {status} ({_excerpt(body)})"
-    if error != QNetworkReply.NoError:
+    if error != QNetworkReply.NetworkError.NoError:
         return f"the GetMap request to the WMS at {where} failed: {reply.errorString()}"
     if looks_like_xml:
         return (f"the WMS at {where} answered the GetMap request with {content_type or 'a document'} "

@@ -752,7 +752,7 @@ class WpsClient:
             query.removeAllQueryItems(key)
             query.addQueryItem(key, value)
         url.setQuery(query)
-        return url.toString(QUrl.FullyEncoded)
+        return url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
 
     def _check_canceled(self):
         if self.feedback is not None and self.feedback.isCanceled():
@@ -770,7 +770,7 @@ class WpsClient:
 
     def _post(self, url: str, body: bytes, what: str) -> bytes:
         def post(blocking, request):
-            request.setHeader(QNetworkRequest.ContentTypeHeader, "text/xml; charset=utf-8")
+            request.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, "text/xml; charset=utf-8")
             return blocking.post(request, QByteArray(body), True, self.feedback)
 
         return self._send(url, what, post)
@@ -788,7 +788,7 @@ class WpsClient:
         error = send(blocking, QNetworkRequest(QUrl(url)))
         self._check_canceled()
         reply = blocking.reply()
-        status = reply.attribute(QNetworkRequest.HttpStatusCodeAttribute)
+        status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
         body = bytes(reply.content())
         if error == QgsBlockingNetworkRequest.NoError:
             return body

@@ -467,28 +467,28 @@
       <translation>au plus {megabytes:g} Mo</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="129" />
-      <location filename="../remote/gui.py" line="127" />
-      <location filename="../remote/gui.py" line="136" />
+      <location filename="../remote/gui.py" line="130" />
+      <location filename="../remote/gui.py" line="128" />
+      <location filename="../remote/gui.py" line="137" />
       <source>Rename WPS server</source>
       <translation>Renommer le serveur WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="145" />
-      <location filename="../remote/gui.py" line="441" />
-      <location filename="../remote/gui.py" line="154" />
-      <location filename="../remote/gui.py" line="372" />
+      <location filename="../remote/gui.py" line="146" />
+      <location filename="../remote/gui.py" line="442" />
+      <location filename="../remote/gui.py" line="155" />
+      <location filename="../remote/gui.py" line="373" />
       <source>Remove WPS server</source>
       <translation>Supprimer le serveur WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="428" />
+      <location filename="../remote/gui.py" line="429" />
       <source>WPS servers…</source>
       <translation>Serveurs WPS…</translation>
     </message>
     <message>
       <location filename="../remote/gui.py" line="87" />
-      <location filename="../remote/gui.py" line="112" />
+      <location filename="../remote/gui.py" line="113" />
       <source>Add WPS server</source>
       <translation>Ajouter un serveur WPS</translation>
     </message>
@@ -498,108 +498,108 @@
       <translation>p. ex. le WPS de mon institut</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="97" />
-      <location filename="../remote/gui.py" line="189" />
+      <location filename="../remote/gui.py" line="98" />
+      <location filename="../remote/gui.py" line="190" />
       <source>Title</source>
       <translation>Titre</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="98" />
-      <location filename="../remote/gui.py" line="189" />
+      <location filename="../remote/gui.py" line="99" />
+      <location filename="../remote/gui.py" line="190" />
       <source>URL</source>
       <translation>URL</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="99" />
+      <location filename="../remote/gui.py" line="100" />
       <source>Authentication</source>
       <translation>Authentification</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="127" />
+      <location filename="../remote/gui.py" line="128" />
       <source>This WPS server is no longer configured.</source>
       <translation>Ce serveur WPS n'est plus configuré.</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="186" />
-      <location filename="../remote/gui.py" line="335" />
+      <location filename="../remote/gui.py" line="187" />
+      <location filename="../remote/gui.py" line="336" />
       <source>WPS servers</source>
       <translation>Serveurs WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="193" />
+      <location filename="../remote/gui.py" line="194" />
       <source>Add…</source>
       <translation>Ajouter…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="194" />
+      <location filename="../remote/gui.py" line="195" />
       <source>Rename…</source>
       <translation>Renommer…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="195" />
+      <location filename="../remote/gui.py" line="196" />
       <source>Remove</source>
       <translation>Supprimer</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="196" />
+      <location filename="../remote/gui.py" line="197" />
       <source>Refresh</source>
       <translation>Actualiser</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="367" />
+      <location filename="../remote/gui.py" line="368" />
       <source>Add WPS server…</source>
       <translation>Ajouter un serveur WPS…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="440" />
-      <location filename="../remote/gui.py" line="371" />
+      <location filename="../remote/gui.py" line="441" />
+      <location filename="../remote/gui.py" line="372" />
       <source>Rename WPS server…</source>
       <translation>Renommer le serveur WPS…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="442" />
-      <location filename="../remote/gui.py" line="169" />
-      <location filename="../remote/gui.py" line="373" />
+      <location filename="../remote/gui.py" line="443" />
+      <location filename="../remote/gui.py" line="170" />
+      <location filename="../remote/gui.py" line="374" />
       <source>Refresh WPS server</source>
       <translation>Actualiser le serveur WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="129" />
+      <location filename="../remote/gui.py" line="130" />
       <source>New title of {url}:</source>
       <translation>Nouveau titre de {url} :</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="146" />
+      <location filename="../remote/gui.py" line="147" />
       <source>Remove the WPS server “{title}” ({url})? Its processes leave the Processing toolbox; models that use them will not run until it is added again.</source>
       <translation>Supprimer le serveur WPS « {title} » ({url}) ? Ses traitements quittent la boîte à outils Traitements ; les modèles qui les utilisent ne fonctionneront plus tant qu'il n'aura pas été ajouté de nouveau.</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="170" />
+      <location filename="../remote/gui.py" line="171" />
       <source>The processes of “{title}” could not be refreshed: {reason}</source>
       <translation>Les traitements de « {title} » n'ont pas pu être actualisés : {reason}</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="228" />
+      <location filename="../remote/gui.py" line="229" />
       <source>Processing provider id: {server_id}</source>
       <translation>Identifiant du fournisseur de traitements : {server_id}</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="342" />
+      <location filename="../remote/gui.py" line="343" />
       <source>“{title}” added: its processes are in the Processing toolbox.</source>
       <translation>« {title} » ajouté : ses traitements sont dans la boîte à outils Traitements.</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="348" />
+      <location filename="../remote/gui.py" line="349" />
       <source>WPS server renamed “{title}”.</source>
       <translation>Serveur WPS renommé « {title} ».</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="353" />
+      <location filename="../remote/gui.py" line="354" />
       <source>WPS server “{title}” removed.</source>
       <translation>Serveur WPS « {title} » supprimé.</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="357" />
+      <location filename="../remote/gui.py" line="358" />
       <source>Processes of “{title}” refreshed.</source>
       <translation>Traitements de « {title} » actualisés.</translation>
     </message>

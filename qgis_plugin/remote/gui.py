@@ -65,7 +65,7 @@ class _BusyCursor:
     """The wait cursor while a server is asked something (the request blocks the interface)."""
 
     def __enter__(self):
-        QApplication.setOverrideCursor(Qt.WaitCursor)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
 
     def __exit__(self, *exc):
         QApplication.restoreOverrideCursor()
@@ -90,7 +90,8 @@ class AddServerDialog(QDialog):
         self.url_edit = QLineEdit(self)
         self.url_edit.setPlaceholderText("https://example.org/wps")
         self.auth_select = QgsAuthConfigSelect(self)
-        self.button_box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons = QDialogButtonBox.StandardButton
+        self.button_box = QDialogButtonBox(buttons.Ok | buttons.Cancel, self)
         self.button_box.accepted.connect(self.accept)
         self.button_box.rejected.connect(self.reject)
         form = QFormLayout()
@@ -118,7 +119,7 @@ class AddServerDialog(QDialog):
 
 def add_server(parent: QWidget | None, store: ServerStore) -> RemoteServer | None:
     dialog = AddServerDialog(store, parent)
-    return dialog.server if dialog.exec_() == QDialog.Accepted else None
+    return dialog.server if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 def rename_server(parent: QWidget | None, store: ServerStore, server_id: str) -> RemoteServer | None:
@@ -127,7 +128,7 @@ def rename_server(parent: QWidget | None, store: ServerStore, server_id: str) ->
         QMessageBox.warning(parent, tr("Rename WPS server"), tr("This WPS server is no longer configured."))
         return None
     title, accepted = QInputDialog.getText(parent, tr("Rename WPS server"), tr("New title of {url}:")
-                                           .format(url=server.url), QLineEdit.Normal, server.title)
+                                           .format(url=server.url), QLineEdit.EchoMode.Normal, server.title)
     if not accepted:
         return None
     try:
@@ -145,8 +146,8 @@ def remove_server(parent: QWidget | None, store: ServerStore, server_id: str) ->
         parent, tr("Remove WPS server"),
         tr("Remove the WPS server “{title}” ({url})? Its processes leave the Processing toolbox; models "
            "that use them will not run until it is added again.").format(title=server.title, url=server.url),
-        QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-    if answer != QMessageBox.Yes:
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    if answer != QMessageBox.StandardButton.Yes:
         return False
     try:
         store.remove(server_id)
@@ -188,13 +189,13 @@ class ServersDialog(QDialog):
         self.server_list.setColumnCount(2)
         self.server_list.setHeaderLabels([tr("Title"), tr("URL")])
         self.server_list.setRootIsDecorated(False)
-        self.server_list.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.server_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.server_list.setColumnWidth(0, 200)
         self.add_button = QPushButton(tr("Add…"), self)
         self.rename_button = QPushButton(tr("Rename…"), self)
         self.remove_button = QPushButton(tr("Remove"), self)
         self.refresh_button = QPushButton(tr("Refresh"), self)
-        self.button_box = QDialogButtonBox(QDialogButtonBox.Close, self)
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.button_box.rejected.connect(self.reject)
 
         buttons = QVBoxLayout()
@@ -224,7 +225,7 @@ class ServersDialog(QDialog):
         self.server_list.clear()
         for server in self.store.servers():
             item = QTreeWidgetItem([server.title, server.url])
-            item.setData(0, Qt.UserRole, server.server_id)
+            item.setData(0, Qt.ItemDataRole.UserRole, server.server_id)
             item.setToolTip(0, tr("Processing provider id: {server_id}").format(server_id=server.server_id))
             self.server_list.addTopLevelItem(item)
             if server.server_id == selected:
@@ -233,12 +234,12 @@ class ServersDialog(QDialog):
 
     def selected_server_id(self) -> str | None:
         items = self.server_list.selectedItems()
-        return items[0].data(0, Qt.UserRole) if items else None
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
 
     def select(self, server_id: str):
         for index in range(self.server_list.topLevelItemCount()):
             item = self.server_list.topLevelItem(index)
-            item.setSelected(item.data(0, Qt.UserRole) == server_id)
+            item.setSelected(item.data(0, Qt.ItemDataRole.UserRole) == server_id)
 
     def _update_buttons(self):
         chosen = self.selected_server_id() is not None
@@ -358,7 +359,7 @@ class GuiHandle:
 
     def show_dialog(self):
         self.dialog = ServersDialog(self.store, self.refresh, self.parent())
-        self.dialog.exec_()
+        self.dialog.exec()
         self.dialog = None
 
     # -- toolbox actions of providers as they come and go

@@ -12,8 +12,8 @@ import processing
 from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
 from processing.tools.dataobjects import createContext
 from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
-from qgis.PyQt import sip
 
+from .batch import run_batch
 from .conftest import read_geotiff, write_geotiff
 
 ROWS = [
@@ -40,11 +40,9 @@ def test_batch_dialog_runs_every_row(edge_tile_id, add_layer, tmp_path):
         outputs.append(tmp_path / f"batch_{row}.tif")
         panel.tblParameters.cellWidget(row + 1, panel.parameter_to_column["OUTPUT"]).setValue(str(outputs[row]))
 
-    try:
-        dialog.runAlgorithm()
-    finally:
-        # Delete the dialog while QGIS runs: left to the interpreter's exit, its point widget crashes.
-        sip.delete(dialog)
+    results, errors = run_batch(dialog)
+    assert errors == []
+    assert [item["results"]["OUTPUT"] for item in results] == [str(path) for path in outputs]
 
     for row, values in enumerate(ROWS):
         single = tmp_path / f"single_{row}.tif"

@@ -12,8 +12,8 @@ import numpy as np
 from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
 from processing.tools.dataobjects import createContext
 from qgis.core import QgsApplication, QgsRasterLayer
-from qgis.PyQt import sip
 
+from ..batch import run_batch
 from ..conftest import read_geotiff, write_geotiff
 
 
@@ -32,28 +32,11 @@ def batch_dialog(algorithm_id, rows, outputs=None):
     return dialog
 
 
-def run(dialog):
-    """Run every row; the results of each successful row, and the failed rows, as the dialog reports them."""
-    finished = {}
-    original = dialog.finish
-
-    def finish(results, errors):
-        finished.update(results=results, errors=errors)
-        original(results, errors)
-
-    dialog.finish = finish
-    try:
-        dialog.runAlgorithm()
-    finally:
-        sip.delete(dialog)  # while QGIS runs, as tests/plugin/test_batch.py explains
-    return finished["results"], finished["errors"]
-
-
 def test_batch_of_literal_rows(zoo_provider_id):
     rows = [{"count": 2, "ratio": 0.25, "name": "first", "flag": True, "color": "green"},
             {"count": 10, "ratio": 1.0, "name": "second", "flag": False, "color": "blue"},
             {"count": 1, "name": "third", "color": "red"}]
-    results, errors = run(batch_dialog(f"{zoo_provider_id}:literals", rows))
+    results, errors = run_batch(batch_dialog(f"{zoo_provider_id}:literals", rows))
     assert errors == []
     summaries = [json.loads(item["results"]["summary"]) for item in results]
     assert [(s["count"], s["ratio"], s["name"], s["flag"], s["color"]) for s in summaries] == [
@@ -69,7 +52,7 @@ def test_batch_of_rasters_writes_every_output(zoo_provider_id, add_layer, tmp_pa
                                        f"batch {index}"))
               for index, array in enumerate(arrays)]
     doubled = [tmp_path / f"doubled_{index}.tif" for index in range(3)]
-    results, errors = run(batch_dialog(f"{zoo_provider_id}:raster_stats", [{"raster": layer} for layer in layers],
+    results, errors = run_batch(batch_dialog(f"{zoo_provider_id}:raster_stats", [{"raster": layer} for layer in layers],
                                        {"doubled": doubled}))
     assert errors == []
     for index, (array, item) in enumerate(zip(arrays, results)):

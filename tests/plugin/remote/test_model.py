@@ -100,8 +100,9 @@ def test_saved_model_buffers_remotely_then_counts_natively(zoo_provider_id, tmp_
     model = saved_and_loaded(buffer_count_model(zoo_provider_id), tmp_path / "buffer_count.model3")
     assert f"{zoo_provider_id}:buffer_features" in [step.algorithmId() for step in model.childAlgorithms().values()]
     output = tmp_path / "counted.gpkg"
-    results = processing.run(model, {"points": str(points), "count:counted": str(output)})
-    assert results["count:counted"] == str(output)
+    (destination,) = model.destinationParameterDefinitions()  # named as tests/plugin/test_model.py explains
+    results = processing.run(model, {"points": str(points), destination.name(): str(output)})
+    assert results[destination.name()] == str(output)
 
     counted = QgsVectorLayer(str(output), "counted", "ogr")
     assert counted.isValid() and counted.crs().authid() == "EPSG:4326"
@@ -123,7 +124,8 @@ def test_saved_model_doubles_a_raster_remotely_then_takes_native_statistics(zoo_
     source = write_geotiff(tmp_path / "source.tif", [values], (500000.0, 5.0, 0, 4600000.0, 0, -5.0), 32632)
     model = saved_and_loaded(raster_statistics_model(zoo_provider_id), tmp_path / "raster_statistics.model3")
     html = tmp_path / "statistics.html"
-    processing.run(model, {"raster": source, "stats:statistics": str(html)})
+    (destination,) = model.destinationParameterDefinitions()
+    processing.run(model, {"raster": source, destination.name(): str(html)})
     report = html.read_text()
     mean = float(re.search(r"Mean value: ([-0-9.eE+]+)", report).group(1))
     maximum = float(re.search(r"Maximum value: ([-0-9.eE+]+)", report).group(1))
