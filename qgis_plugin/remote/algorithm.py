@@ -57,7 +57,17 @@ from .parameters import (
     output_definitions,
     preferred_format,
 )
-from .protocol import allowed_problem, box_from_corners, crs_to_send, enum_choices, parse_crs, yx_order
+from .protocol import (
+    NotAnOption,
+    box_from_corners,
+    crs_to_send,
+    describe_allowed,
+    enum_choices,
+    is_allowed,
+    numbered_options,
+    parse_crs,
+    yx_order,
+)
 
 
 def epsg_authid(crs_name: str) -> str:
@@ -153,13 +163,11 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
                 continue
             try:
                 if binding.shape in ("enum", "enums"):
-                    choices = enum_choices(_plain(parameters[item.identifier]), list(item.allowed_values))
+                    choices = _enum_values(item, parameters[item.identifier])
                     indices = [item.allowed_values.index(choice) for choice in choices]
                     converted[item.identifier] = indices if binding.shape == "enums" else indices[0]
                 elif binding.shape == "number":
                     self._number_value(item, parameters, context)
-            except ValueError as exc:
-                return False, f"{item.title or item.identifier}: {exc}"
             except QgsProcessingException as exc:
                 return False, str(exc)
         return super().checkParameterValues(converted, context)
@@ -195,10 +203,7 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
             value = parameters.get(name)
             if not _given(value):
                 value = self.parameterDefinition(name).defaultValue()
-            try:
-                values = enum_choices(_plain(value), list(item.allowed_values))
-            except ValueError as exc:
-                raise QgsProcessingException(f"{item.title or name}: {exc}") from None
+            values = _enum_values(item, value)
             self._check_count(item, len(values))
             return [LiteralInput(name, value) for value in values]
         if shape == "string":
@@ -429,11 +434,10 @@ def _input_notes(item) -> str:
     notes = []
     if item.kind == LITERAL:
         if item.allowed_values and not item.ranges:
-            notes.append(tr("one of {values}; give the option's number or its text").format(
-                values=", ".join(f"{index}: {value}" for index, value in enumerate(item.allowed_values))))
+            notes.append(tr("one of {options}; give the option's number or its text").format(
+                options=numbered_options(item.allowed_values)))
         elif item.allowed_values or item.ranges:
-            notes.append(tr("allowed: {allowed}").format(
-                allowed=", ".join([*item.allowed_values, *(str(item) for item in item.ranges)])))
+            notes.append(tr("allowed: {allowed}").format(allowed=describe_allowed(item.allowed_values, item.ranges)))
         if item.default is not None:
             notes.append(tr("default {value}").format(value=item.default))
         if item.uoms:
@@ -467,9 +471,21 @@ def _checked_literal(item, text: str):
 
 
 def _check_allowed(item, value) -> None:
-    problem = allowed_problem(value, item.allowed_values, item.ranges)
-    if problem:
-        raise QgsProcessingException(f"{item.title or item.identifier}: {problem}")
+    if not is_allowed(value, item.allowed_values, item.ranges):
+        raise QgsProcessingException(tr("{input}: {value} is not allowed; the server accepts {allowed}.").format(
+            input=item.title or item.identifier, value=value, allowed=describe_allowed(item.allowed_values,
+                                                                                       item.ranges)))
+
+
+def _enum_values(item, value) -> list:
+    """The option texts an enumeration's value means (numbers or texts, see ``protocol.enum_choices``)."""
+    options = list(item.allowed_values)
+    try:
+        return enum_choices(_plain(value), options)
+    except NotAnOption as exc:
+        raise QgsProcessingException(tr(
+            "{input}: “{value}” is not one of the options; give its number or its text ({options}).").format(
+            input=item.title or item.identifier, value=exc.value, options=numbered_options(options))) from None
 
 
 def _plain(value):

@@ -161,15 +161,17 @@ def number(text) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def allowed_problem(value: float, values, ranges) -> str:
-    """Why ``value`` is not among the allowed ``values`` (texts) and ``ranges``; "" when it is
-    (or when nothing is listed)."""
+def is_allowed(value: float, values, ranges) -> bool:
+    """Whether ``value`` is one of the discrete ``values`` (texts) or in one of the ``ranges``;
+    anything is when neither lists something (PyWPS's ``validate_allowed_values``: any one suffices)."""
     if not values and not ranges:
-        return ""
-    if any(number(item) == value for item in values) or any(item.contains(value) for item in ranges):
-        return ""
-    allowed = [*values, *(str(item) for item in ranges)]
-    return f"{value:g} is not allowed: the server accepts {' or '.join(allowed)}"
+        return True
+    return any(number(item) == value for item in values) or any(item.contains(value) for item in ranges)
+
+
+def describe_allowed(values, ranges) -> str:
+    """The allowed values and ranges, for messages: ``42, [1, 10], [100, 200]``."""
+    return ", ".join([*values, *(str(item) for item in ranges)])
 
 
 def bounds(ranges) -> tuple:
@@ -184,10 +186,18 @@ def bounds(ranges) -> tuple:
 # ---------------------------------------------------------------- enumerations
 
 
+class NotAnOption(ValueError):
+    """A value that is neither an option's number nor its text; ``value`` is the text given."""
+
+    def __init__(self, value: str):
+        super().__init__(value)
+        self.value = value
+
+
 def enum_choices(value, options) -> list:
     """The option texts meant by ``value``: an index (int, or a whole number as text, 0-based as
     QGIS numbers enum options in ``qgis_process help``), an option's text, or a list or
-    comma-separated text of them. ValueError names the options when one matches nothing."""
+    comma-separated text of them. :class:`NotAnOption` for one that matches nothing."""
     if value is None or value == "":
         return []
     if isinstance(value, (list, tuple)):
@@ -202,19 +212,19 @@ def enum_choices(value, options) -> list:
 def _enum_choice(item, options) -> str:
     text = str(item).strip()
     if isinstance(item, bool):
-        raise ValueError(_enum_error(text, options))
+        raise NotAnOption(text)
     if isinstance(item, int) or re.fullmatch(r"\d+", text):
         index = int(text)
         if 0 <= index < len(options):
             return options[index]
     if text in options:
         return text
-    raise ValueError(_enum_error(text, options))
+    raise NotAnOption(text)
 
 
-def _enum_error(text: str, options) -> str:
-    listed = ", ".join(f"{index}: {option}" for index, option in enumerate(options))
-    return f"“{text}” is not one of the options (give its number or its text: {listed})"
+def numbered_options(options) -> str:
+    """``0: add, 1: subtract, …``: the options as QGIS numbers them."""
+    return ", ".join(f"{index}: {option}" for index, option in enumerate(options))
 
 
 # ---------------------------------------------------------------- output formats

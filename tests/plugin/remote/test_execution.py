@@ -66,8 +66,8 @@ def test_literals_defaults(zoo):
 @pytest.mark.parametrize(("parameters", "message"), [
     ({"count": 11, "name": "x"}, "count"),
     ({"ratio": 1.5, "name": "x"}, "ratio"),
-    ({"color": "purple", "name": "x"}, "Color: “purple” is not one of the options (give its number or its text: "
-                                       "0: red, 1: green, 2: blue)"),
+    ({"color": "purple", "name": "x"}, "Color: “purple” is not one of the options; give its number or its text "
+                                       "(0: red, 1: green, 2: blue)."),
     ({"count": 2}, "name"),
     ({"name": "x", "tags": "a\nb\nc\nd\ne\nf"}, "at most 5 values, 6 given"),
 ])

@@ -54,7 +54,8 @@ def test_enum_help_and_values_agree(ogc_profile, wps):
         assert results == {"result": direct, "factor": 4}
     refused = profile.qgis_process("run", f"{server_id}:calculate", "--", "a=1", "b=2", "operator=power", check=False)
     assert refused.returncode != 0
-    assert "“power” is not one of the options (give its number or its text: 0: add" in refused.stdout + refused.stderr
+    assert "Operator: “power” is not one of the options; give its number or its text (0: add, 1: subtract, " \
+           "2: multiply, 3: divide)." in refused.stdout + refused.stderr
 
 
 def test_each_range_is_checked_before_sending(ogc_profile, wps):
@@ -64,7 +65,7 @@ def test_each_range_is_checked_before_sending(ogc_profile, wps):
     refused = profile.qgis_process("run", f"{server_id}:level", "--", "level=50", check=False)
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0 and "Traceback" not in output
-    assert "Level: 50 is not allowed: the server accepts 42 or [1, 10] or [100, 200]" in output
+    assert "Level: 50 is not allowed; the server accepts 42, [1, 10], [100, 200]." in output
 
 
 def test_text_by_reference_and_gml2(ogc_profile, wps, text_server, tmp_path):
