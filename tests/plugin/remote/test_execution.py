@@ -64,8 +64,8 @@ def test_literals_defaults(zoo):
 
 
 @pytest.mark.parametrize(("parameters", "message"), [
-    ({"count": 11, "name": "x"}, "count"),
-    ({"ratio": 1.5, "name": "x"}, "ratio"),
+    ({"count": 11, "name": "x"}, "Count: 11 is not allowed; the server accepts [1, 10]."),
+    ({"ratio": 1.5, "name": "x"}, "Ratio: 1.5 is not allowed; the server accepts [0, 1]."),
     ({"color": "purple", "name": "x"}, "Color: “purple” is not one of the options; give its number or its text "
                                        "(0: red, 1: green, 2: blue)."),
     ({"count": 2}, "name"),
