@@ -170,7 +170,16 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
                     self._number_value(item, parameters, context)
             except QgsProcessingException as exc:
                 return False, str(exc)
-        return super().checkParameterValues(converted, context)
+        references = {item.identifier for item in self._description.input_descriptions
+                      if item.kind == COMPLEX and _is_reference(parameters.get(item.identifier))}
+        if not references:
+            return super().checkParameterValues(converted, context)
+        # QGIS's own check would try to open an http(s) URL as a layer: the server reads it, not QGIS
+        for definition in self.parameterDefinitions():
+            name = definition.name()
+            if name not in references and not definition.checkValueIsAcceptable(converted.get(name), context):
+                return False, tr("Incorrect parameter value for {name}").format(name=name)
+        return True, ""
 
     # ------------------------------------------------------------ prepare (main thread)
 
@@ -264,8 +273,8 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
             return []
         wanted = preferred_format(item.formats)
         limit = item.maximum_megabytes
-        urls = [payloads.remote_url(value) for value in _sources(parameters.get(name))]
-        if urls and None not in urls:
+        if _is_reference(parameters.get(name)):
+            urls = [payloads.remote_url(value) for value in _sources(parameters.get(name))]
             if shape in ("files", "layers"):
                 self._check_count(item, len(urls))
             return [lambda url=url: payloads.reference_input(name, url, item.formats) for url in urls]
@@ -501,6 +510,12 @@ def _sources(value) -> list:
     if isinstance(value, (list, tuple)):
         return [text for item in value for text in _sources(item)]
     return [value] if isinstance(value, str) and value else []
+
+
+def _is_reference(value) -> bool:
+    """Whether a complex parameter's value is only http(s) URLs (bare or ``/vsicurl/``): sent by reference."""
+    sources = _sources(value)
+    return bool(sources) and all(payloads.remote_url(source) for source in sources)
 
 
 def _layer_input(name, source, formats, wanted, limit):

@@ -75,6 +75,12 @@ def test_text_by_reference_and_gml2(ogc_profile, wps, text_server, tmp_path):
     words = profile.run_algorithm(f"{server_id}:words_by_reference", {"document": url})["results"]
     direct = owslib_literals(wps, "words_by_reference", [("document", ComplexDataInput(url, mimeType="text/plain"))])
     assert words == {"words": int(direct["words"]), "url": direct["url"]} == {"words": 9, "url": url}
+    (tmp_path / "points.gml").write_text(
+        '<ogr:FeatureCollection xmlns:ogr="http://ogr.maptools.org/" xmlns:gml="http://www.opengis.net/gml">'
+        '<gml:featureMember><ogr:p><ogr:geometryProperty><gml:Point><gml:coordinates>4,8</gml:coordinates>'
+        '</gml:Point></ogr:geometryProperty></ogr:p></gml:featureMember></ogr:FeatureCollection>', encoding="utf-8")
+    by_reference = profile.run_algorithm(f"{server_id}:gml2_points", {"features": text_server("points.gml")})
+    assert by_reference["results"] == {"count": 1, "mean_x": 4.0, "mean_y": 8.0}  # a layer's bare URL goes as is
     points = [(1.5, 2.0), (3.5, 6.0)]
     gml = profile.run_algorithm(f"{server_id}:gml2_points", {"features": points_layer(tmp_path, points)})["results"]
     assert gml == {"count": 2, "mean_x": 2.5, "mean_y": 4.0}

@@ -141,6 +141,20 @@ def test_gml2_only_process_gets_gml2(ogc_provider_id, wps, tmp_path):
     assert (float(direct["mean_x"]), float(direct["mean_y"])) == pytest.approx(mean)
 
 
+def test_layer_given_as_url_goes_by_reference(ogc_provider_id, wps, text_server, tmp_path):
+    """A vector parameter given an http URL: the server fetches the GML 2 document itself."""
+    gml2 = ('<ogr:FeatureCollection xmlns:ogr="http://ogr.maptools.org/" xmlns:gml="http://www.opengis.net/gml">'
+            '<gml:featureMember><ogr:p><ogr:geometryProperty><gml:Point><gml:coordinates>4,8</gml:coordinates>'
+            '</gml:Point></ogr:geometryProperty></ogr:p></gml:featureMember></ogr:FeatureCollection>')
+    (tmp_path / "points.gml").write_text(gml2, encoding="utf-8")
+    url = text_server("points.gml")
+    for given in (url, f"/vsicurl/{url}"):  # bare, or as QGIS names a remote file it opens
+        results = run(f"{ogc_provider_id}:gml2_points", {"features": given})
+        assert results == {"count": 1, "mean_x": 4.0, "mean_y": 8.0}
+    direct = owslib_literals(wps, "gml2_points", [("features", ComplexDataInput(url, mimeType="text/xml"))])
+    assert (int(direct["count"]), float(direct["mean_x"]), float(direct["mean_y"])) == (1, 4.0, 8.0)
+
+
 def test_text_input_by_reference(ogc_provider_id, wps, text_server, tmp_path):
     (tmp_path / "words.txt").write_text(WORDS, encoding="utf-8")
     url = text_server("words.txt")
