@@ -64,6 +64,7 @@ from .protocol import (
     describe_allowed,
     enum_choices,
     is_allowed,
+    number,
     numbered_options,
     parse_crs,
     yx_order,
@@ -163,11 +164,12 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
                 continue
             try:
                 if binding.shape in ("enum", "enums"):
-                    choices = _enum_values(item, parameters[item.identifier])
-                    indices = [item.allowed_values.index(choice) for choice in choices]
-                    converted[item.identifier] = indices if binding.shape == "enums" else indices[0]
-                elif binding.shape == "number":
-                    self._number_value(item, parameters, context)
+                    indices = [item.allowed_values.index(choice)
+                               for choice in _enum_values(item, parameters[item.identifier])]
+                    if indices:
+                        converted[item.identifier] = indices if binding.shape == "enums" else indices[0]
+                elif binding.shape == "number" and number(_plain(parameters[item.identifier])) is not None:
+                    self._number_value(item, parameters, context)  # anything else: QGIS's own message
             except QgsProcessingException as exc:
                 return False, str(exc)
         references = {item.identifier for item in self._description.input_descriptions

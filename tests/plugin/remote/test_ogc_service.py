@@ -207,6 +207,10 @@ def test_outside_every_range_refused_before_sending(ogc_provider_id, wps, level)
         wps.execute("level", [("level", str(level))])
 
 
+def test_not_a_number_keeps_qgis_own_message(ogc_provider_id):
+    assert "Incorrect parameter value for level" in run_expecting_error(f"{ogc_provider_id}:level", {"level": "abc"})
+
+
 def test_metalink_output_is_a_metalink_file(ogc_provider_id, wps, tmp_path):
     results = run(f"{ogc_provider_id}:metalink", {"count": 3, "files": "TEMPORARY_OUTPUT"})
     assert results["files"].endswith(".metalink")
