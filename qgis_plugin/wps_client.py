@@ -7,8 +7,9 @@ as the Processing feedback is cancelled, and the code behaves the same with
 the OWSLib that QGIS ships (0.27 on Debian) and any later one, since it uses
 none. The XML is built and read here with the standard library.
 
-Everything about the WPS protocol lives in this module so that other parts of
-the plugin (remote WPS servers as Processing providers) reuse it:
+The WPS protocol lives in this module so that other parts of the plugin (remote
+WPS servers as Processing providers) reuse it, beside the QGIS-free rules of
+:mod:`.remote.protocol` (axis order by CRS spelling, GML versions, allowed ranges):
 requests (:func:`execute_request_xml`), responses (:func:`parse_execute_response`,
 :func:`parse_capabilities`, :func:`parse_process_description`), and
 :class:`WpsClient`, which sends them and polls asynchronous executions.
