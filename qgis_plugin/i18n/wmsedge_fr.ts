@@ -215,7 +215,7 @@
     </message>
     <message>
       <location filename="../backends.py" line="179" />
-      <location filename="../remote/algorithm.py" line="365" />
+      <location filename="../remote/algorithm.py" line="367" />
       <source>WPS: {message}</source>
       <translation>WPS : {message}</translation>
     </message>
@@ -231,7 +231,7 @@
     </message>
     <message>
       <location filename="../backends.py" line="199" />
-      <location filename="../remote/algorithm.py" line="431" />
+      <location filename="../remote/algorithm.py" line="433" />
       <source>The WPS server refused the request with {code}: {text}</source>
       <translation>Le serveur WPS a refusé la requête avec {code} : {text}</translation>
     </message>
@@ -242,13 +242,13 @@
     </message>
     <message>
       <location filename="../backends.py" line="205" />
-      <location filename="../remote/algorithm.py" line="437" />
+      <location filename="../remote/algorithm.py" line="439" />
       <source>WPS HTTP error: {error}</source>
       <translation>Erreur HTTP du WPS : {error}</translation>
     </message>
     <message>
       <location filename="../backends.py" line="207" />
-      <location filename="../remote/algorithm.py" line="438" />
+      <location filename="../remote/algorithm.py" line="440" />
       <source>WPS error: {error}</source>
       <translation>Erreur WPS : {error}</translation>
     </message>
@@ -264,16 +264,16 @@
     </message>
     <message>
       <location filename="../backends.py" line="200" />
-      <location filename="../remote/algorithm.py" line="432" />
-      <location filename="../remote/algorithm.py" line="435" />
+      <location filename="../remote/algorithm.py" line="434" />
+      <location filename="../remote/algorithm.py" line="437" />
       <source>no code</source>
       <translation>sans code</translation>
     </message>
     <message>
       <location filename="../backends.py" line="200" />
       <location filename="../backends.py" line="203" />
-      <location filename="../remote/algorithm.py" line="432" />
-      <location filename="../remote/algorithm.py" line="435" />
+      <location filename="../remote/algorithm.py" line="434" />
+      <location filename="../remote/algorithm.py" line="437" />
       <source>no message</source>
       <translation>sans message</translation>
     </message>
@@ -302,177 +302,177 @@
       <translation>WMS Edge : tuiles de contours Sobel/Prewitt de couches WMS</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="462" />
+      <location filename="../remote/algorithm.py" line="464" />
       <source>optional</source>
       <translation>facultatif</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="135" />
+      <location filename="../remote/algorithm.py" line="136" />
       <source>&lt;p&gt;Cancelling stops waiting for the job; WPS 1.0.0 cannot stop it on the server, where it runs to its end.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Annuler arrête l’attente du travail ; WPS 1.0.0 ne permet pas de l’arrêter sur le serveur, où il va jusqu’à son terme.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="419" />
+      <location filename="../remote/algorithm.py" line="421" />
       <source>Cancelled: nothing was written. (WPS 1.0.0 cannot stop a job on the server: it runs to its end there.)</source>
       <translation>Annulé : rien n’a été écrit. (WPS 1.0.0 ne permet pas d’arrêter un travail sur le serveur : il y va jusqu’à son terme.)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="465" />
+      <location filename="../remote/algorithm.py" line="467" />
       <source>any number of values</source>
       <translation>nombre de valeurs libre</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="121" />
+      <location filename="../remote/algorithm.py" line="122" />
       <source>&lt;p&gt;Process &lt;b&gt;{identifier}&lt;/b&gt; of the WPS server {title} ({url}), run {mode}.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Processus &lt;b&gt;{identifier}&lt;/b&gt; du serveur WPS {title} ({url}), exécuté {mode}.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="126" />
+      <location filename="../remote/algorithm.py" line="127" />
       <source>Inputs</source>
       <translation>Entrées</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="130" />
+      <location filename="../remote/algorithm.py" line="131" />
       <source>Outputs</source>
       <translation>Sorties</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="355" />
+      <location filename="../remote/algorithm.py" line="357" />
       <source>Running {process} on {url} (asynchronous)…</source>
       <translation>Exécution de {process} sur {url} (asynchrone)…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="484" />
+      <location filename="../remote/algorithm.py" line="486" />
       <source>{input}: {value} is not allowed; the server accepts {allowed}.</source>
       <translation>{input} : {value} n’est pas autorisé ; le serveur accepte {allowed}.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="124" />
+      <location filename="../remote/algorithm.py" line="125" />
       <source>asynchronously (progress follows the server's status)</source>
       <translation>de façon asynchrone (la progression suit l’état donné par le serveur)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="125" />
+      <location filename="../remote/algorithm.py" line="126" />
       <source>synchronously (the server offers no status updates for it)</source>
       <translation>de façon synchrone (le serveur ne donne pas d’état d’avancement pour ce processus)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="241" />
+      <location filename="../remote/algorithm.py" line="243" />
       <source>{input}: at most {maximum} values, {count} given.</source>
       <translation>{input} : au plus {maximum} valeurs, {count} données.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="244" />
+      <location filename="../remote/algorithm.py" line="246" />
       <source>{input}: at least {minimum} values, {count} given.</source>
       <translation>{input} : au moins {minimum} valeurs, {count} données.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="315" />
+      <location filename="../remote/algorithm.py" line="317" />
       <source>{input}: the vector layer could not be loaded.</source>
       <translation>{input} : la couche vecteur n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="349" />
+      <location filename="../remote/algorithm.py" line="351" />
       <source>Running {process} on {url} (synchronous)…</source>
       <translation>Exécution de {process} sur {url} (synchrone)…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="423" />
+      <location filename="../remote/algorithm.py" line="425" />
       <source>The WPS server {server} cannot be reached: {error}</source>
       <translation>Le serveur WPS {server} est injoignable : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="427" />
+      <location filename="../remote/algorithm.py" line="429" />
       <source>The WPS server {server} no longer offers the process {process}; refresh the server's processes ({error}).</source>
       <translation>Le serveur WPS {server} ne propose plus le processus {process} ; actualisez les processus du serveur ({error}).</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="434" />
+      <location filename="../remote/algorithm.py" line="436" />
       <source>The WPS process {process} failed with {code}: {text}</source>
       <translation>Le processus WPS {process} a échoué avec {code} : {text}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="446" />
+      <location filename="../remote/algorithm.py" line="448" />
       <source>one of {options}; give the option's number or its text</source>
       <translation>l’une des options {options} ; donnez son numéro ou son texte</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="451" />
+      <location filename="../remote/algorithm.py" line="453" />
       <source>default {value}</source>
       <translation>par défaut {value}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="453" />
+      <location filename="../remote/algorithm.py" line="455" />
       <source>unit {unit}</source>
       <translation>unité {unit}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="455" />
+      <location filename="../remote/algorithm.py" line="457" />
       <source>CRS {crss}</source>
       <translation>SCR {crss}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="464" />
+      <location filename="../remote/algorithm.py" line="466" />
       <source>up to {count} values</source>
       <translation>jusqu’à {count} valeurs</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="475" />
+      <location filename="../remote/algorithm.py" line="477" />
       <source>{input}: “{value}” is not a valid {kind}.</source>
       <translation>{input} : « {value} » n’est pas une valeur {kind} valide.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="495" />
+      <location filename="../remote/algorithm.py" line="497" />
       <source>{input}: “{value}” is not one of the options; give its number or its text ({options}).</source>
       <translation>{input} : « {value} » n’est pas l’une des options ; donnez son numéro ou son texte ({options}).</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="181" />
+      <location filename="../remote/algorithm.py" line="183" />
       <source>Incorrect parameter value for {name}</source>
       <translation>Valeur incorrecte pour le paramètre {name}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="258" />
+      <location filename="../remote/algorithm.py" line="260" />
       <source>{input}: QGIS does not know the server's CRS {crs}.</source>
       <translation>{input} : QGIS ne connaît pas le SCR {crs} du serveur.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="261" />
+      <location filename="../remote/algorithm.py" line="263" />
       <source>{input}: the server does not take {given}; the extent is sent in {crs}.</source>
       <translation>{input} : le serveur n’accepte pas {given} ; l’emprise est envoyée en {crs}.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="286" />
+      <location filename="../remote/algorithm.py" line="288" />
       <source>{input}: the raster layer could not be loaded.</source>
       <translation>{input} : la couche raster n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="329" />
+      <location filename="../remote/algorithm.py" line="331" />
       <source>Cannot send the input: {error}</source>
       <translation>Impossible d’envoyer l’entrée : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="342" />
+      <location filename="../remote/algorithm.py" line="344" />
       <source>Cannot write the output: {error}</source>
       <translation>Impossible d’écrire la sortie : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="449" />
+      <location filename="../remote/algorithm.py" line="451" />
       <source>allowed: {allowed}</source>
       <translation>valeurs admises : {allowed}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="457" />
+      <location filename="../remote/algorithm.py" line="459" />
       <source>formats {formats}</source>
       <translation>formats {formats}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="379" />
+      <location filename="../remote/algorithm.py" line="381" />
       <source>Writing {output}…</source>
       <translation>Écriture de {output}…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="460" />
+      <location filename="../remote/algorithm.py" line="462" />
       <source>at most {megabytes:g} MB</source>
       <translation>au plus {megabytes:g} Mo</translation>
     </message>
