@@ -7,8 +7,9 @@ as the Processing feedback is cancelled, and the code behaves the same with
 the OWSLib that QGIS ships (0.27 on Debian) and any later one, since it uses
 none. The XML is built and read here with the standard library.
 
-Everything about the WPS protocol lives in this module so that other parts of
-the plugin (remote WPS servers as Processing providers) reuse it:
+The WPS protocol lives in this module so that other parts of the plugin (remote
+WPS servers as Processing providers) reuse it, beside the QGIS-free rules of
+:mod:`.remote.protocol` (axis order by CRS spelling, GML versions, allowed ranges):
 requests (:func:`execute_request_xml`), responses (:func:`parse_execute_response`,
 :func:`parse_capabilities`, :func:`parse_process_description`), and
 :class:`WpsClient`, which sends them and polls asynchronous executions.
@@ -31,6 +32,7 @@ from qgis.PyQt.QtNetwork import QNetworkRequest
 
 from .core.files import write_atomically
 from .core.wms import describe_bytes, redact
+from .remote.protocol import AllowedRange, corners
 
 NS = {
     "wps": "http://www.opengis.net/wps/1.0.0",
@@ -102,7 +104,8 @@ class LiteralInput:
 
 @dataclass(frozen=True)
 class BoundingBoxInput:
-    """A 2-D bounding box, x (easting/longitude) first, in ``crs`` (e.g. ``EPSG:3857``)."""
+    """A 2-D bounding box in ``crs`` (e.g. ``EPSG:3857``), given x (easting/longitude) first;
+    ``yx`` writes its corners y first, as the CRS's spelling means (see ``remote.protocol``)."""
 
     identifier: str
     xmin: float
@@ -110,6 +113,7 @@ class BoundingBoxInput:
     xmax: float
     ymax: float
     crs: str
+    yx: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,8 @@ class InputDescription:
     ``kind`` is :data:`LITERAL`, :data:`BOUNDING_BOX` or :data:`COMPLEX`.
     ``max_occurs`` is ``None`` for "unbounded". ``data_type`` is the local
     name of ows:DataType (``integer``, ``float``, ``string``, ``boolean``…).
-    ``ranges`` are (minimum, maximum) pairs as text (either may be empty).
+    ``allowed_values`` are the discrete ows:Value texts, ``ranges`` the ows:Range
+    (:class:`~.remote.protocol.AllowedRange`); a value is allowed when it is one or the other.
     ``crss`` and ``formats`` start with the default one.
     """
 
@@ -328,10 +333,10 @@ def execute_request_xml(identifier: str, inputs, outputs, *, asynchronous: bool 
         elif isinstance(item, BoundingBoxInput):
             bbox = ElementTree.SubElement(data, _q("wps", "BoundingBoxData"),
                                           {"crs": item.crs, "dimensions": "2"})
-            ElementTree.SubElement(bbox, _q("ows", "LowerCorner")).text = (
-                f"{_format_value(float(item.xmin))} {_format_value(float(item.ymin))}")
-            ElementTree.SubElement(bbox, _q("ows", "UpperCorner")).text = (
-                f"{_format_value(float(item.xmax))} {_format_value(float(item.ymax))}")
+            for tag, corner in zip(("LowerCorner", "UpperCorner"),
+                                   corners(item.xmin, item.ymin, item.xmax, item.ymax, item.yx)):
+                ElementTree.SubElement(bbox, _q("ows", tag)).text = " ".join(
+                    _format_value(float(number)) for number in corner)
         elif isinstance(item, ComplexInput):
             complex_data = ElementTree.SubElement(data, _q("wps", "ComplexData"), _without_none(
                 {"mimeType": item.mime_type}, encoding=item.encoding, schema=item.schema))
@@ -608,8 +613,10 @@ def _input_description(element) -> InputDescription:
         description.uoms = _uoms(literal)
         allowed = _child(literal, "AllowedValues")
         description.allowed_values = tuple(_element_text(value) for value in _children(allowed, "Value"))
-        description.ranges = tuple((_text(item, "MinimumValue"), _text(item, "MaximumValue"))
-                                   for item in _children(allowed, "Range"))
+        description.ranges = tuple(AllowedRange(
+            _text(item, "MinimumValue"), _text(item, "MaximumValue"),
+            (item.get(_q("ows", "rangeClosure")) or item.get("rangeClosure") or "closed").strip().lower(),
+            _text(item, "Spacing")) for item in _children(allowed, "Range"))
         description.any_value = _child(literal, "AnyValue") is not None
         default = _child(literal, "DefaultValue")
         description.default = "".join(default.itertext()).strip() if default is not None else None

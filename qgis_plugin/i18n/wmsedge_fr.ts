@@ -215,7 +215,7 @@
     </message>
     <message>
       <location filename="../backends.py" line="179" />
-      <location filename="../remote/algorithm.py" line="310" />
+      <location filename="../remote/algorithm.py" line="367" />
       <source>WPS: {message}</source>
       <translation>WPS : {message}</translation>
     </message>
@@ -231,7 +231,7 @@
     </message>
     <message>
       <location filename="../backends.py" line="199" />
-      <location filename="../remote/algorithm.py" line="376" />
+      <location filename="../remote/algorithm.py" line="433" />
       <source>The WPS server refused the request with {code}: {text}</source>
       <translation>Le serveur WPS a refusé la requête avec {code} : {text}</translation>
     </message>
@@ -242,13 +242,13 @@
     </message>
     <message>
       <location filename="../backends.py" line="205" />
-      <location filename="../remote/algorithm.py" line="382" />
+      <location filename="../remote/algorithm.py" line="439" />
       <source>WPS HTTP error: {error}</source>
       <translation>Erreur HTTP du WPS : {error}</translation>
     </message>
     <message>
       <location filename="../backends.py" line="207" />
-      <location filename="../remote/algorithm.py" line="383" />
+      <location filename="../remote/algorithm.py" line="440" />
       <source>WPS error: {error}</source>
       <translation>Erreur WPS : {error}</translation>
     </message>
@@ -264,16 +264,16 @@
     </message>
     <message>
       <location filename="../backends.py" line="200" />
-      <location filename="../remote/algorithm.py" line="377" />
-      <location filename="../remote/algorithm.py" line="380" />
+      <location filename="../remote/algorithm.py" line="434" />
+      <location filename="../remote/algorithm.py" line="437" />
       <source>no code</source>
       <translation>sans code</translation>
     </message>
     <message>
       <location filename="../backends.py" line="200" />
       <location filename="../backends.py" line="203" />
-      <location filename="../remote/algorithm.py" line="377" />
-      <location filename="../remote/algorithm.py" line="380" />
+      <location filename="../remote/algorithm.py" line="434" />
+      <location filename="../remote/algorithm.py" line="437" />
       <source>no message</source>
       <translation>sans message</translation>
     </message>
@@ -302,167 +302,177 @@
       <translation>WMS Edge : tuiles de contours Sobel/Prewitt de couches WMS</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="409" />
+      <location filename="../remote/algorithm.py" line="464" />
       <source>optional</source>
       <translation>facultatif</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="126" />
+      <location filename="../remote/algorithm.py" line="136" />
       <source>&lt;p&gt;Cancelling stops waiting for the job; WPS 1.0.0 cannot stop it on the server, where it runs to its end.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Annuler arrête l’attente du travail ; WPS 1.0.0 ne permet pas de l’arrêter sur le serveur, où il va jusqu’à son terme.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="364" />
+      <location filename="../remote/algorithm.py" line="421" />
       <source>Cancelled: nothing was written. (WPS 1.0.0 cannot stop a job on the server: it runs to its end there.)</source>
       <translation>Annulé : rien n’a été écrit. (WPS 1.0.0 ne permet pas d’arrêter un travail sur le serveur : il y va jusqu’à son terme.)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="412" />
+      <location filename="../remote/algorithm.py" line="467" />
       <source>any number of values</source>
       <translation>nombre de valeurs libre</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="112" />
+      <location filename="../remote/algorithm.py" line="122" />
       <source>&lt;p&gt;Process &lt;b&gt;{identifier}&lt;/b&gt; of the WPS server {title} ({url}), run {mode}.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Processus &lt;b&gt;{identifier}&lt;/b&gt; du serveur WPS {title} ({url}), exécuté {mode}.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="117" />
+      <location filename="../remote/algorithm.py" line="127" />
       <source>Inputs</source>
       <translation>Entrées</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="121" />
+      <location filename="../remote/algorithm.py" line="131" />
       <source>Outputs</source>
       <translation>Sorties</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="300" />
+      <location filename="../remote/algorithm.py" line="357" />
       <source>Running {process} on {url} (asynchronous)…</source>
       <translation>Exécution de {process} sur {url} (asynchrone)…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="427" />
-      <source>{input}: {value} is outside the allowed range.</source>
-      <translation>{input} : {value} est hors de l’intervalle autorisé.</translation>
+      <location filename="../remote/algorithm.py" line="486" />
+      <source>{input}: {value} is not allowed; the server accepts {allowed}.</source>
+      <translation>{input} : {value} n’est pas autorisé ; le serveur accepte {allowed}.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="115" />
+      <location filename="../remote/algorithm.py" line="125" />
       <source>asynchronously (progress follows the server's status)</source>
       <translation>de façon asynchrone (la progression suit l’état donné par le serveur)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="116" />
+      <location filename="../remote/algorithm.py" line="126" />
       <source>synchronously (the server offers no status updates for it)</source>
       <translation>de façon synchrone (le serveur ne donne pas d’état d’avancement pour ce processus)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="194" />
+      <location filename="../remote/algorithm.py" line="243" />
       <source>{input}: at most {maximum} values, {count} given.</source>
       <translation>{input} : au plus {maximum} valeurs, {count} données.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="197" />
+      <location filename="../remote/algorithm.py" line="246" />
       <source>{input}: at least {minimum} values, {count} given.</source>
       <translation>{input} : au moins {minimum} valeurs, {count} données.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="260" />
+      <location filename="../remote/algorithm.py" line="317" />
       <source>{input}: the vector layer could not be loaded.</source>
       <translation>{input} : la couche vecteur n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="294" />
+      <location filename="../remote/algorithm.py" line="351" />
       <source>Running {process} on {url} (synchronous)…</source>
       <translation>Exécution de {process} sur {url} (synchrone)…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="368" />
+      <location filename="../remote/algorithm.py" line="425" />
       <source>The WPS server {server} cannot be reached: {error}</source>
       <translation>Le serveur WPS {server} est injoignable : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="372" />
+      <location filename="../remote/algorithm.py" line="429" />
       <source>The WPS server {server} no longer offers the process {process}; refresh the server's processes ({error}).</source>
       <translation>Le serveur WPS {server} ne propose plus le processus {process} ; actualisez les processus du serveur ({error}).</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="379" />
+      <location filename="../remote/algorithm.py" line="436" />
       <source>The WPS process {process} failed with {code}: {text}</source>
       <translation>Le processus WPS {process} a échoué avec {code} : {text}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="391" />
-      <source>one of {values}</source>
-      <translation>parmi {values}</translation>
+      <location filename="../remote/algorithm.py" line="448" />
+      <source>one of {options}; give the option's number or its text</source>
+      <translation>l’une des options {options} ; donnez son numéro ou son texte</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="394" />
-      <source>from {minimum} to {maximum}</source>
-      <translation>de {minimum} à {maximum}</translation>
-    </message>
-    <message>
-      <location filename="../remote/algorithm.py" line="398" />
+      <location filename="../remote/algorithm.py" line="453" />
       <source>default {value}</source>
       <translation>par défaut {value}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="400" />
+      <location filename="../remote/algorithm.py" line="455" />
       <source>unit {unit}</source>
       <translation>unité {unit}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="402" />
+      <location filename="../remote/algorithm.py" line="457" />
       <source>CRS {crss}</source>
       <translation>SCR {crss}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="411" />
+      <location filename="../remote/algorithm.py" line="466" />
       <source>up to {count} values</source>
       <translation>jusqu’à {count} valeurs</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="422" />
+      <location filename="../remote/algorithm.py" line="477" />
       <source>{input}: “{value}” is not a valid {kind}.</source>
       <translation>{input} : « {value} » n’est pas une valeur {kind} valide.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="212" />
+      <location filename="../remote/algorithm.py" line="497" />
+      <source>{input}: “{value}” is not one of the options; give its number or its text ({options}).</source>
+      <translation>{input} : « {value} » n’est pas l’une des options ; donnez son numéro ou son texte ({options}).</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="183" />
+      <source>Incorrect parameter value for {name}</source>
+      <translation>Valeur incorrecte pour le paramètre {name}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="260" />
       <source>{input}: QGIS does not know the server's CRS {crs}.</source>
       <translation>{input} : QGIS ne connaît pas le SCR {crs} du serveur.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="215" />
+      <location filename="../remote/algorithm.py" line="263" />
       <source>{input}: the server does not take {given}; the extent is sent in {crs}.</source>
       <translation>{input} : le serveur n’accepte pas {given} ; l’emprise est envoyée en {crs}.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="233" />
+      <location filename="../remote/algorithm.py" line="288" />
       <source>{input}: the raster layer could not be loaded.</source>
       <translation>{input} : la couche raster n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="274" />
+      <location filename="../remote/algorithm.py" line="331" />
       <source>Cannot send the input: {error}</source>
       <translation>Impossible d’envoyer l’entrée : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="287" />
+      <location filename="../remote/algorithm.py" line="344" />
       <source>Cannot write the output: {error}</source>
       <translation>Impossible d’écrire la sortie : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="404" />
+      <location filename="../remote/algorithm.py" line="451" />
+      <source>allowed: {allowed}</source>
+      <translation>valeurs admises : {allowed}</translation>
+    </message>
+    <message>
+      <location filename="../remote/algorithm.py" line="459" />
       <source>formats {formats}</source>
       <translation>formats {formats}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="324" />
+      <location filename="../remote/algorithm.py" line="381" />
       <source>Writing {output}…</source>
       <translation>Écriture de {output}…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="407" />
+      <location filename="../remote/algorithm.py" line="462" />
       <source>at most {megabytes:g} MB</source>
       <translation>au plus {megabytes:g} Mo</translation>
     </message>
@@ -604,37 +614,42 @@
       <translation>Traitements de « {title} » actualisés.</translation>
     </message>
     <message>
-      <location filename="../remote/parameters.py" line="249" />
+      <location filename="../remote/parameters.py" line="231" />
       <source>All files (*.*)</source>
       <translation>Tous les fichiers (*.*)</translation>
     </message>
     <message>
-      <location filename="../remote/parameters.py" line="208" />
+      <location filename="../remote/parameters.py" line="190" />
       <source>{title} (one value per line)</source>
       <translation>{title} (une valeur par ligne)</translation>
     </message>
     <message>
-      <location filename="../remote/parameters.py" line="186" />
+      <location filename="../remote/parameters.py" line="168" />
       <source>{title} (sent in {crs} unless given in a supported CRS)</source>
       <translation>{title} (envoyée en {crs} sauf si elle est donnée dans un SCR accepté)</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="50" />
+      <location filename="../remote/provider.py" line="51" />
       <source>{title} (WPS server {url})</source>
       <translation>{title} (serveur WPS {url})</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="86" />
+      <location filename="../remote/provider.py" line="89" />
       <source>The processes of the WPS server {title} could not be loaded: {error}</source>
       <translation>Les processus du serveur WPS {title} n’ont pas pu être chargés : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="78" />
+      <location filename="../remote/provider.py" line="93" />
+      <source>Warning: {message} (provider {provider})</source>
+      <translation>Avertissement : {message} (fournisseur {provider})</translation>
+    </message>
+    <message>
+      <location filename="../remote/provider.py" line="79" />
       <source>The process {identifier} of the WPS server {title} is left out: {reason}</source>
       <translation>Le traitement {identifier} du serveur WPS {title} est écarté : {reason}</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="68" />
+      <location filename="../remote/provider.py" line="69" />
       <source>no answer within {seconds:g} s</source>
       <translation>pas de réponse en {seconds:g} s</translation>
     </message>

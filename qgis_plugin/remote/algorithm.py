@@ -19,7 +19,9 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputDefinition,
+    QgsProperty,
     QgsVectorLayerFeatureSource,
 )
 
@@ -52,19 +54,27 @@ from .parameters import (
     complex_kind,
     input_parameter,
     literal_type,
-    number_bounds,
     output_definitions,
     preferred_format,
 )
-
-_EPSG = re.compile(r"EPSG(?::[\d.]*)?:+(\d+)$|EPSG/[\d.]+/(\d+)$", re.I)
+from .protocol import (
+    NotAnOption,
+    box_from_corners,
+    crs_to_send,
+    describe_allowed,
+    enum_choices,
+    is_allowed,
+    number,
+    numbered_options,
+    parse_crs,
+    yx_order,
+)
 
 
 def epsg_authid(crs_name: str) -> str:
-    """``EPSG:<code>`` for the spellings servers use (``EPSG:4326``, ``urn:ogc:def:crs:EPSG::4326``,
-    ``urn:ogc:def:crs:EPSG:6.6:4326``, ``http://www.opengis.net/def/crs/EPSG/0/4326``); else the name."""
-    match = _EPSG.search(crs_name.strip())
-    return f"EPSG:{match.group(1) or match.group(2)}" if match else crs_name.strip()
+    """QGIS's authid (``EPSG:4326``, ``OGC:CRS84``) for the spellings servers use (``EPSG:4326``,
+    ``urn:ogc:def:crs:EPSG::4326``, ``http://www.opengis.net/def/crs/EPSG/0/4326``…); else the name."""
+    return parse_crs(crs_name).authid
 
 
 def algorithm_name(identifier: str) -> str:
@@ -143,6 +153,36 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
                 self.addParameter(definition)
             self._output_bindings.append(binding)
 
+    def checkParameterValues(self, parameters, context):
+        """Enumerations given by text (checked here, then passed on as their numbers, which QGIS's
+        own check expects), and numbers outside the allowed values and ranges, with a message
+        naming them (QGIS's own check knows only the lowest minimum and the highest maximum)."""
+        converted = dict(parameters)
+        for binding in self._input_bindings:
+            item = binding.description
+            if not _given(parameters.get(item.identifier)):
+                continue
+            try:
+                if binding.shape in ("enum", "enums"):
+                    indices = [item.allowed_values.index(choice)
+                               for choice in _enum_values(item, parameters[item.identifier])]
+                    if indices:
+                        converted[item.identifier] = indices if binding.shape == "enums" else indices[0]
+                elif binding.shape == "number" and number(_plain(parameters[item.identifier])) is not None:
+                    self._number_value(item, parameters, context)  # anything else: QGIS's own message
+            except QgsProcessingException as exc:
+                return False, str(exc)
+        references = {item.identifier for item in self._description.input_descriptions
+                      if item.kind == COMPLEX and _is_reference(parameters.get(item.identifier))}
+        if not references:
+            return super().checkParameterValues(converted, context)
+        # QGIS's own check would try to open an http(s) URL as a layer: the server reads it, not QGIS
+        for definition in self.parameterDefinitions():
+            name = definition.name()
+            if name not in references and not definition.checkValueIsAcceptable(converted.get(name), context):
+                return False, tr("Incorrect parameter value for {name}").format(name=name)
+        return True, ""
+
     # ------------------------------------------------------------ prepare (main thread)
 
     def prepareAlgorithm(self, parameters, context, feedback):
@@ -167,15 +207,14 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
     def _literal_inputs(self, binding, parameters, context, feedback):
         item, name, shape = binding.description, binding.description.identifier, binding.shape
         if shape == "number":
-            if literal_type(item) == "integer":
-                return [LiteralInput(name, self.parameterAsInt(parameters, name, context))]
-            return [LiteralInput(name, self.parameterAsDouble(parameters, name, context))]
+            return [LiteralInput(name, self._number_value(item, parameters, context))]
         if shape == "boolean":
             return [LiteralInput(name, self.parameterAsBoolean(parameters, name, context))]
-        if shape == "enum":
-            return [LiteralInput(name, self.parameterAsEnumString(parameters, name, context))]
-        if shape == "enums":
-            values = self.parameterAsEnumStrings(parameters, name, context)
+        if shape in ("enum", "enums"):
+            value = parameters.get(name)
+            if not _given(value):
+                value = self.parameterDefinition(name).defaultValue()
+            values = _enum_values(item, value)
             self._check_count(item, len(values))
             return [LiteralInput(name, value) for value in values]
         if shape == "string":
@@ -189,6 +228,16 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
             return [self._bounding_box(item, parameters, context, feedback)]
         return []
 
+    def _number_value(self, item, parameters, context):
+        """The number given for ``item``, checked against each allowed range and value."""
+        name = item.identifier
+        if literal_type(item) == "integer":
+            value = self.parameterAsInt(parameters, name, context)
+        else:
+            value = self.parameterAsDouble(parameters, name, context)
+        _check_allowed(item, value)
+        return value
+
     def _check_count(self, item, count):
         if item.max_occurs is not None and count > item.max_occurs:
             raise QgsProcessingException(tr("{input}: at most {maximum} values, {count} given.").format(
@@ -198,25 +247,26 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
                 input=item.title or item.identifier, minimum=item.min_occurs, count=count))
 
     def _bounding_box(self, item, parameters, context, feedback):
-        """The extent in its own CRS when the server supports it, else reprojected to the server's default."""
+        """The extent in its own CRS when the server supports it, else reprojected to the server's
+        default; named and ordered by the axis-order rules of ``protocol``."""
         name = item.identifier
         given_crs = self.parameterAsExtentCrs(parameters, name, context)
-        supported = {epsg_authid(crs): crs for crs in item.crss}
+        supported = {epsg_authid(crs) for crs in item.crss}
         if given_crs.isValid() and (given_crs.authid() in supported or not supported):
-            rectangle = self.parameterAsExtent(parameters, name, context, given_crs)
-            crs_name = supported.get(given_crs.authid(), given_crs.authid())
+            target = given_crs
         else:
-            crs_name = item.crss[0]
-            target = QgsCoordinateReferenceSystem(epsg_authid(crs_name))
+            target = QgsCoordinateReferenceSystem(epsg_authid(item.crss[0]))
             if not target.isValid():
                 raise QgsProcessingException(tr("{input}: QGIS does not know the server's CRS {crs}.").format(
-                    input=item.title or name, crs=crs_name))
+                    input=item.title or name, crs=item.crss[0]))
             if given_crs.isValid():
                 feedback.pushInfo(tr("{input}: the server does not take {given}; the extent is sent in {crs}.")
-                                  .format(input=item.title or name, given=given_crs.authid(), crs=crs_name))
-            rectangle = self.parameterAsExtent(parameters, name, context, target)
+                                  .format(input=item.title or name, given=given_crs.authid(), crs=item.crss[0]))
+        rectangle = self.parameterAsExtent(parameters, name, context, target)
+        inverted = target.hasAxisInverted()
+        crs_name = crs_to_send(target.authid(), item.crss, inverted)
         return BoundingBoxInput(name, rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(),
-                                rectangle.yMaximum(), crs_name)
+                                rectangle.yMaximum(), crs_name.text, yx=yx_order(crs_name, inverted))
 
     def _complex_inputs(self, binding, parameters, context):
         """Callables that make the ComplexInputs in processAlgorithm (exports may take a while)."""
@@ -225,6 +275,11 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
             return []
         wanted = preferred_format(item.formats)
         limit = item.maximum_megabytes
+        if _is_reference(parameters.get(name)):
+            urls = [payloads.remote_url(value) for value in _sources(parameters.get(name))]
+            if shape in ("files", "layers"):
+                self._check_count(item, len(urls))
+            return [lambda url=url: payloads.reference_input(name, url, item.formats) for url in urls]
         if shape == "vector":
             return [lambda: self._vector_input(item, wanted, parameters, context)]
         if shape == "raster":
@@ -233,20 +288,22 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
                 raise QgsProcessingException(tr("{input}: the raster layer could not be loaded.").format(
                     input=item.title or name))
             source = layer.source()
-            return [lambda: payloads.raster_input(name, source, wanted, limit)]
+            return [lambda: _layer_input(name, source, item.formats, wanted, limit)]
         if shape == "file":
             path = self.parameterAsFile(parameters, name, context)
             return [lambda: payloads.file_input(name, path, wanted, limit)]
         if shape == "files":
             paths = self.parameterAsFileList(parameters, name, context)
             self._check_count(item, len(paths))
-            return [lambda path=path: payloads.file_input(name, path, wanted, limit) for path in paths]
+            return [lambda path=path: payloads.reference_input(name, path, item.formats)
+                    if payloads.remote_url(path) else payloads.file_input(name, path, wanted, limit)
+                    for path in paths]
         if shape == "layers":
             layers = self.parameterAsLayerList(parameters, name, context)
             self._check_count(item, len(layers))
             if complex_kind(item.formats) == RASTER:
                 raster_sources = [layer.source() for layer in layers]
-                return [lambda source=source: payloads.raster_input(name, source, wanted, limit)
+                return [lambda source=source: _layer_input(name, source, item.formats, wanted, limit)
                         for source in raster_sources]
             sources = [(QgsVectorLayerFeatureSource(layer), layer.crs()) for layer in layers]
             return [lambda source=source, crs=crs: payloads.vector_input(name, source.getFeatures(), crs, wanted,
@@ -387,13 +444,11 @@ def _input_notes(item) -> str:
     """Allowed values, ranges, units, CRSs, formats and occurrences of an input, for the help."""
     notes = []
     if item.kind == LITERAL:
-        if item.allowed_values:
-            notes.append(tr("one of {values}").format(values=", ".join(item.allowed_values)))
-        minimum, maximum = number_bounds(item)
-        if item.ranges:
-            notes.append(tr("from {minimum} to {maximum}").format(
-                minimum="-∞" if minimum is None else f"{minimum:g}",
-                maximum="∞" if maximum is None else f"{maximum:g}"))
+        if item.allowed_values and not item.ranges:
+            notes.append(tr("one of {options}; give the option's number or its text").format(
+                options=numbered_options(item.allowed_values)))
+        elif item.allowed_values or item.ranges:
+            notes.append(tr("allowed: {allowed}").format(allowed=describe_allowed(item.allowed_values, item.ranges)))
         if item.default is not None:
             notes.append(tr("default {value}").format(value=item.default))
         if item.uoms:
@@ -421,12 +476,56 @@ def _checked_literal(item, text: str):
     except ValueError:
         raise QgsProcessingException(tr("{input}: “{value}” is not a valid {kind}.").format(
             input=item.title or item.identifier, value=text, kind=kind)) from None
-    minimum, maximum = number_bounds(item)
-    if kind in ("integer", "float") and ((minimum is not None and value < minimum)
-                                         or (maximum is not None and value > maximum)):
-        raise QgsProcessingException(tr("{input}: {value} is outside the allowed range.").format(
-            input=item.title or item.identifier, value=text))
+    if kind in ("integer", "float"):
+        _check_allowed(item, value)
     return value
+
+
+def _check_allowed(item, value) -> None:
+    if not is_allowed(value, item.allowed_values, item.ranges):
+        raise QgsProcessingException(tr("{input}: {value} is not allowed; the server accepts {allowed}.").format(
+            input=item.title or item.identifier, value=value, allowed=describe_allowed(item.allowed_values,
+                                                                                       item.ranges)))
+
+
+def _enum_values(item, value) -> list:
+    """The option texts an enumeration's value means (numbers or texts, see ``protocol.enum_choices``)."""
+    options = list(item.allowed_values)
+    try:
+        return enum_choices(_plain(value), options)
+    except NotAnOption as exc:
+        raise QgsProcessingException(tr(
+            "{input}: “{value}” is not one of the options; give its number or its text ({options}).").format(
+            input=item.title or item.identifier, value=exc.value, options=numbered_options(options))) from None
+
+
+def _plain(value):
+    """A parameter value as Python data (a QgsProperty from a model or a batch is its static value)."""
+    return value.staticValue() if isinstance(value, QgsProperty) else value
+
+
+def _sources(value) -> list:
+    """The texts of a complex parameter's value (one, or a list): file paths, layer sources, URLs."""
+    value = _plain(value)
+    if isinstance(value, QgsProcessingFeatureSourceDefinition):
+        value = _plain(value.source)
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _sources(item)]
+    return [value] if isinstance(value, str) and value else []
+
+
+def _is_reference(value) -> bool:
+    """Whether a complex parameter's value is only http(s) URLs (bare or ``/vsicurl/``): sent by reference."""
+    sources = _sources(value)
+    return bool(sources) and all(payloads.remote_url(source) for source in sources)
+
+
+def _layer_input(name, source, formats, wanted, limit):
+    """A raster layer: by reference when it is read over http(s) (``/vsicurl/``), else by value."""
+    url = payloads.remote_url(source)
+    if url is not None:
+        return payloads.reference_input(name, url, formats)
+    return payloads.raster_input(name, source, wanted, limit)
 
 
 def _literal_result(binding, value):
@@ -434,9 +533,12 @@ def _literal_result(binding, value):
     if binding.shape == "extent":
         if value.bbox is None:
             raise WpsBadResponse(f"the output {binding.description.identifier!r} is not a bounding box")
-        xmin, ymin, xmax, ymax = value.bbox
-        crs = f" [{epsg_authid(value.crs)}]" if value.crs else ""
-        return f"{xmin!r},{xmax!r},{ymin!r},{ymax!r}{crs}"
+        crs_name = parse_crs(value.crs)
+        crs = QgsCoordinateReferenceSystem(crs_name.authid)
+        yx = yx_order(crs_name, crs.isValid() and crs.hasAxisInverted())
+        xmin, ymin, xmax, ymax = box_from_corners(value.bbox[:2], value.bbox[2:], yx)
+        suffix = f" [{crs_name.authid}]" if value.crs else ""
+        return f"{xmin!r},{xmax!r},{ymin!r},{ymax!r}{suffix}"
     if binding.shape == "boolean":
         return text.lower() in ("true", "1")
     if binding.shape == "number":

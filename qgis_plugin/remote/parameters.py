@@ -3,20 +3,23 @@
 The mapping (each choice is for what a Processing user expects in the dialog,
 the model builder and ``qgis_process``):
 
-- LiteralData: a number (integer or double, bounds from the allowed range), a
-  boolean, a string, or an enumeration when AllowedValues lists values (the
-  enumeration uses static strings, so the value sent is the chosen text). A
-  literal that may be repeated (maxOccurs > 1) is a multi-line string with one
-  value per line: it types the same in the dialog, in a model and on the command
-  line, for strings and numbers alike (a matrix parameter would need a column
-  header and is awkward on the command line). Repeated enumerations allow
-  multiple choices.
+- LiteralData: a number (integer or double, bounds spanning the allowed ranges;
+  each range, and discrete values listed beside ranges, checked before sending),
+  a boolean, a string, or an enumeration when AllowedValues lists only values.
+  Enumerations number their options as every QGIS enum does (``qgis_process help``
+  lists them), and accept an option's number or its text. A literal that may be
+  repeated (maxOccurs > 1) is a multi-line string with one value per line: it types
+  the same in the dialog, in a model and on the command line, for strings and numbers
+  alike (a matrix parameter would need a column header and is awkward on the command
+  line). Repeated enumerations allow multiple choices.
 - BoundingBoxData: an extent; the CRS sent is the extent's own when the server
-  supports it, else the extent is reprojected to the server's default CRS.
+  supports it, else the extent is reprojected to the server's default CRS; corners
+  in the axis order the CRS's spelling means (``protocol``).
 - ComplexData: a vector layer when a GeoJSON or GML format is supported (sent as
-  GeoJSON in EPSG:4326, or as GML when the server takes no GeoJSON), a raster
-  layer for GeoTIFF (sent base64 by value, or by reference when the layer is an
-  http(s) URL), a file otherwise (text sent as is, anything else base64).
+  GeoJSON in EPSG:4326, or as GML of the version the format's schema names when the
+  server takes no GeoJSON), a raster layer for GeoTIFF (sent base64 by value), a
+  file otherwise (text sent as is, anything else base64). Any of them given an
+  http(s) URL is sent by reference.
   Repeated complex inputs are multiple-layer (or multiple-file) parameters.
 - Outputs: numbers, booleans and strings for literal outputs; a string for a
   bounding box, written as Processing writes extents (``xmin,xmax,ymin,ymax [crs]``)
@@ -50,6 +53,7 @@ from qgis.core import (
 
 from ..translation import tr
 from ..wps_client import BOUNDING_BOX, COMPLEX, LITERAL, Format, InputDescription, OutputDescription
+from .protocol import bounds, extension_for_mime, number
 
 INTEGER_TYPES = {"integer", "int", "long", "short", "byte", "nonnegativeinteger", "positiveinteger",
                  "negativeinteger", "nonpositiveinteger", "unsignedint", "unsignedlong", "unsignedshort"}
@@ -58,12 +62,6 @@ BOOLEAN_TYPES = {"boolean", "bool"}
 
 VECTOR, RASTER, FILE = "vector", "raster", "file"
 GEOJSON, GML, GEOTIFF = "geojson", "gml", "geotiff"
-
-#: File extensions for formats that ``mimetypes`` does not know.
-EXTENSIONS = {"application/geo+json": "geojson", "application/vnd.geo+json": "geojson", "application/json": "json",
-              "application/gml+xml": "gml", "image/tiff": "tif", "text/plain": "txt", "text/csv": "csv",
-              "application/xml": "xml", "text/xml": "xml", "application/zip": "zip"}
-
 
 def format_kind(item: Format) -> str:
     """``geojson``, ``gml``, ``geotiff`` or ``""`` for one ComplexData format."""
@@ -112,12 +110,13 @@ def is_binary(item: Format) -> bool:
 
 
 def extension_for(item: Format) -> str:
-    base = item.mime_type.lower().split(";")[0].strip()
+    """The file extension (no dot) for a format: ours for layers, the table of common formats,
+    then Python's ``mimetypes``, else ``dat``."""
     kind = format_kind(item)
     if kind:
         return {GEOJSON: "geojson", GML: "gml", GEOTIFF: "tif"}[kind]
-    guessed = mimetypes.guess_extension(base) or ""
-    return EXTENSIONS.get(base) or guessed.lstrip(".") or "dat"
+    guessed = mimetypes.guess_extension(item.mime_type.lower().split(";")[0].strip()) or ""
+    return extension_for_mime(item.mime_type) or guessed.lstrip(".") or "dat"
 
 
 def literal_type(description) -> str:
@@ -130,23 +129,6 @@ def literal_type(description) -> str:
     if data_type in BOOLEAN_TYPES:
         return "boolean"
     return "string"
-
-
-def _number(text) -> float | None:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if value == value and abs(value) != float("inf") else None
-
-
-def number_bounds(description: InputDescription) -> tuple:
-    """(minimum, maximum) over the allowed ranges; None where unbounded."""
-    minimums = [_number(low) for low, _high in description.ranges]
-    maximums = [_number(high) for _low, high in description.ranges]
-    minimum = min(minimums) if minimums and None not in minimums else None
-    maximum = max(maximums) if maximums and None not in maximums else None
-    return minimum, maximum
 
 
 def is_true(text) -> bool:
@@ -196,14 +178,14 @@ def input_parameter(description: InputDescription):
 def _literal_parameter(description, name, label, optional):
     kind = literal_type(description)
     default = description.default
-    if description.allowed_values:
+    if description.allowed_values and not (description.ranges and kind in ("integer", "float")):
         options = list(description.allowed_values)
         if description.multiple:
-            defaults = [default] if default in options else None
+            defaults = [options.index(default)] if default in options else None
             return QgsProcessingParameterEnum(name, label, options, allowMultiple=True, defaultValue=defaults,
-                                              optional=optional, usesStaticStrings=True), "enums"
-        return QgsProcessingParameterEnum(name, label, options, defaultValue=default if default in options else None,
-                                          optional=optional, usesStaticStrings=True), "enum"
+                                              optional=optional), "enums"
+        return QgsProcessingParameterEnum(name, label, options, optional=optional,
+                                          defaultValue=options.index(default) if default in options else None), "enum"
     if description.multiple:
         label = tr("{title} (one value per line)").format(title=label)
         return QgsProcessingParameterString(name, label, defaultValue=default, multiLine=True,
@@ -214,8 +196,8 @@ def _literal_parameter(description, name, label, optional):
     if kind in ("integer", "float"):
         number_type = (QgsProcessingParameterNumber.Integer if kind == "integer"
                        else QgsProcessingParameterNumber.Double)
-        minimum, maximum = number_bounds(description)
-        parameter = QgsProcessingParameterNumber(name, label, number_type, _number(default), optional)
+        minimum, maximum = bounds(description.ranges)
+        parameter = QgsProcessingParameterNumber(name, label, number_type, number(default), optional)
         if minimum is not None:
             parameter.setMinimum(minimum)
         if maximum is not None:

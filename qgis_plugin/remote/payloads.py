@@ -1,8 +1,10 @@
 """Layers and files turned into WPS ComplexData, and complex outputs written to their destinations.
 
 Vector features are sent as GeoJSON in EPSG:4326 (RFC 7946 has no other CRS),
-written by QGIS's own ``QgsJsonExporter``; GML (3.1.1, with its srsName) is
-converted from that GeoJSON by GDAL when the server takes no GeoJSON. Rasters
+written by QGIS's own ``QgsJsonExporter``; GML is converted from that GeoJSON by
+GDAL when the server takes no GeoJSON, in the version the format's schema names
+(GML 2, ``gml:coordinates``, when none says 3; srsName ``EPSG:4326``, x first).
+An http(s) URL given for any input is sent as a ``wps:Reference``. Rasters
 are sent as GeoTIFF: the file itself when it is one, else a GeoTIFF made by
 GDAL in memory. Outputs are written atomically (a temporary file in the same
 folder, then a rename), and converted by GDAL when the destination's format
@@ -13,13 +15,15 @@ from __future__ import annotations
 
 import os
 import uuid
+from urllib.parse import urlsplit
 
 from osgeo import gdal
 from qgis.core import QgsJsonExporter, QgsVectorFileWriter
 
 from ..core.files import atomic_path
 from ..wps_client import ComplexInput, Format
-from .parameters import GEOTIFF, GML, format_kind, is_binary
+from .parameters import GEOTIFF, GML, extension_for, format_kind, is_binary
+from .protocol import gml_version
 
 # GDAL is used in its default (non-exception) mode: turning exceptions on is
 # process-wide and would change the behaviour of other code in the same QGIS.
@@ -48,19 +52,22 @@ def geojson_text(features, crs) -> str:
 def vector_input(identifier: str, features, crs, item: Format, maximum_megabytes) -> ComplexInput:
     text = geojson_text(features, crs)
     if format_kind(item) == GML:
-        text = _geojson_to_gml(text)
+        text = _geojson_to_gml(text, gml_version(item.mime_type, item.schema))
     payload = text.encode("utf-8")
     check_size(identifier, len(payload), maximum_megabytes)
     return ComplexInput.from_bytes(identifier, item.mime_type, payload, binary=False, schema=item.schema or None)
 
 
-def _geojson_to_gml(text: str) -> str:
-    """GML 3.1.1 with a short srsName (``EPSG:4326``: x/longitude first, as GDAL writes it)."""
+def _geojson_to_gml(text: str, version: str) -> str:
+    """GML of ``version`` (GDAL's ``GML2``, ``GML3``, ``GML3.2``) with a short srsName
+    (``EPSG:4326``: x/longitude first, as GDAL writes it)."""
     folder = f"/vsimem/{uuid.uuid4().hex}"
     source, target = f"{folder}/features.geojson", f"{folder}/features.gml"  # the layer is named "features"
     gdal.FileFromMemBuffer(source, text.encode("utf-8"))
     try:
-        options = ["FORMAT=GML3", "SRSNAME_FORMAT=SHORT", "XSISCHEMA=OFF"]
+        options = [f"FORMAT={version}", "XSISCHEMA=OFF"]
+        if version != "GML2":
+            options.append("SRSNAME_FORMAT=SHORT")
         if gdal.VectorTranslate(target, source, format="GML", datasetCreationOptions=options) is None:
             raise PayloadError(f"the features cannot be written as GML: {gdal.GetLastErrorMsg()}")
         return _read_vsimem(target).decode("utf-8")
@@ -80,16 +87,28 @@ def _read_vsimem(path: str) -> bytes:
 
 
 def remote_url(source: str) -> str | None:
-    """The http(s) URL of a raster layer read over the network by GDAL, else None."""
-    url = source[len("/vsicurl/"):] if source.startswith("/vsicurl/") else source
+    """The http(s) URL of a layer read over the network by GDAL, or of a file given as a URL, else None."""
+    url = source.strip()
+    url = url[len("/vsicurl/"):] if url.startswith("/vsicurl/") else url
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
+def reference_input(identifier: str, url: str, formats) -> ComplexInput:
+    """An input by reference: the server fetches ``url``. Its format is the one whose
+    extension the URL's path ends with, else the server's first; no credentials in the URL
+    (the server, and its logs, would see them)."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise PayloadError(f"the URL for {identifier!r} holds a user name or password, which the WPS server "
+                           "would receive in clear; give a URL without them")
+    path = parts.path.lower()
+    item = next((item for item in formats if path.endswith("." + extension_for(item))),
+                formats[0] if formats else Format("application/octet-stream"))
+    return ComplexInput(identifier, item.mime_type, href=url, schema=item.schema or None)
+
+
 def raster_input(identifier: str, source: str, item: Format, maximum_megabytes) -> ComplexInput:
-    """A GeoTIFF input: by reference for an http(s) raster, else the GeoTIFF's bytes, base64."""
-    url = remote_url(source)
-    if url is not None:
-        return ComplexInput(identifier, item.mime_type, href=url, schema=item.schema or None)
+    """A GeoTIFF input: the GeoTIFF's bytes, base64."""
     dataset = gdal.Open(source)
     if dataset is None:
         raise PayloadError(f"the raster for {identifier!r} is not a file GDAL can read "

@@ -9,9 +9,10 @@ its own actions.
 
 from __future__ import annotations
 
+import sys
 import threading
 
-from qgis.core import Qgis, QgsFeedback, QgsMessageLog, QgsProcessingProvider
+from qgis.core import Qgis, QgsApplication, QgsFeedback, QgsMessageLog, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..provider import ICON_PATH
@@ -82,10 +83,15 @@ class RemoteWpsProvider(QgsProcessingProvider):
                 self.addAlgorithm(RemoteWpsAlgorithm(self.server, description))
 
     def _failed(self, reason: str) -> list:
-        """Log why the processes could not be loaded (shown in the toolbox too); no algorithms."""
+        """Log why the processes could not be loaded (shown in the toolbox too; ``qgis_process``,
+        which shows no provider warnings, prints it on stderr, before its "Algorithm … not found!"),
+        no algorithms."""
         self.load_error = tr("The processes of the WPS server {title} could not be loaded: {error}").format(
             title=self.server.title, error=reason)
         QgsMessageLog.logMessage(self.load_error, LOG_TAG, Qgis.Warning)
+        if QgsApplication.platform() == "qgis_process":
+            print(tr("Warning: {message} (provider {provider})").format(message=self.load_error, provider=self.id()),
+                  file=sys.stderr, flush=True)
         return []
 
     def supportsNonFileBasedOutput(self):

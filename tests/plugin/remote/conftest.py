@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
 from pathlib import Path
 
 import pytest
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
 from qgis.PyQt.QtCore import QSettings
+from support.ogc_wps import OgcWpsServer
 from support.zoo_wps import ZooWpsServer
 
 from qgis_plugin.remote.servers import SETTINGS_GROUP
@@ -75,3 +79,37 @@ def basic_authcfg(qgis_app):
     assert manager.storeAuthenticationConfig(config)
     yield config.id()
     manager.removeAuthenticationConfig(config.id())
+
+
+@pytest.fixture(scope="session")
+def ogc_server(tmp_path_factory):
+    """The third test service (tests/support/ogc_wps) on 127.0.0.1; ``.url`` is its WPS endpoint."""
+    server = OgcWpsServer(tmp_path_factory.mktemp("ogc_wps")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def ogc_provider_id(ogc_server, qgis_processing, tmp_path_factory):
+    """The third test service added through the real ServerStore and registry; yields its provider id."""
+    from .remote_providers import registered_server
+
+    with registered_server(ogc_server.url, tmp_path_factory.mktemp("ogc_cache"), title="OGC rules") as (_, _, server):
+        yield server.server_id
+
+
+@pytest.fixture
+def text_server(tmp_path):
+    """A loopback HTTP server for files of ``tmp_path``: ``url(name)`` is a file's URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield lambda name: f"http://127.0.0.1:{server.server_address[1]}/{name}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -33,9 +33,10 @@ def batch_dialog(algorithm_id, rows, outputs=None):
 
 
 def test_batch_of_literal_rows(zoo_provider_id):
-    rows = [{"count": 2, "ratio": 0.25, "name": "first", "flag": True, "color": "green"},
-            {"count": 10, "ratio": 1.0, "name": "second", "flag": False, "color": "blue"},
-            {"count": 1, "name": "third", "color": "red"}]
+    # the enum's combo box holds the option's number (red, green, blue as the zoo lists them)
+    rows = [{"count": 2, "ratio": 0.25, "name": "first", "flag": True, "color": 1},
+            {"count": 10, "ratio": 1.0, "name": "second", "flag": False, "color": 2},
+            {"count": 1, "name": "third", "color": 0}]
     results, errors = run_batch(batch_dialog(f"{zoo_provider_id}:literals", rows))
     assert errors == []
     summaries = [json.loads(item["results"]["summary"]) for item in results]

@@ -64,9 +64,10 @@ def test_literals_defaults(zoo):
 
 
 @pytest.mark.parametrize(("parameters", "message"), [
-    ({"count": 11, "name": "x"}, "count"),
-    ({"ratio": 1.5, "name": "x"}, "ratio"),
-    ({"color": "purple", "name": "x"}, "color"),
+    ({"count": 11, "name": "x"}, "Count: 11 is not allowed; the server accepts [1, 10]."),
+    ({"ratio": 1.5, "name": "x"}, "Ratio: 1.5 is not allowed; the server accepts [0, 1]."),
+    ({"color": "purple", "name": "x"}, "Color: “purple” is not one of the options; give its number or its text "
+                                       "(0: red, 1: green, 2: blue)."),
     ({"count": 2}, "name"),
     ({"name": "x", "tags": "a\nb\nc\nd\ne\nf"}, "at most 5 values, 6 given"),
 ])
@@ -192,8 +193,9 @@ def test_raster_by_reference_when_the_layer_is_an_http_url(zoo, zoo_server, add_
     write_geotiff(zoo_server.workdir / "outputs" / "by_reference.tif", [values],
                   (0.0, 1.0, 0.0, 2.0, 0.0, -1.0), 4326)
     layer = add_layer(QgsRasterLayer(f"/vsicurl/{zoo_server.outputs_url}by_reference.tif", "remote"))
-    assert payloads.raster_input("raster", layer.source(), Format("image/tiff; subtype=geotiff"), None).href == \
-        f"{zoo_server.outputs_url}by_reference.tif"
+    reference = payloads.reference_input("raster", payloads.remote_url(layer.source()),
+                                         [Format("image/tiff; subtype=geotiff")])
+    assert reference.href == f"{zoo_server.outputs_url}by_reference.tif" and reference.data is None
     results = run(f"{zoo}:raster_stats", {"raster": layer, "doubled": str(tmp_path / "doubled.tif")})
     assert json.loads(results["stats"]) == {"min": 1.0, "max": 40.0, "mean": 11.5}
 

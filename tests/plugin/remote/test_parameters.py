@@ -26,6 +26,7 @@ from support.zoo_wps import PROCESS_IDS
 
 from qgis_plugin.remote.algorithm import RemoteWpsAlgorithm, epsg_authid
 from qgis_plugin.remote.parameters import GEOJSON, GEOTIFF, GML, VECTOR, complex_kind, format_kind
+from qgis_plugin.remote.protocol import AllowedRange
 from qgis_plugin.remote.servers import RemoteServer
 from qgis_plugin.wps_client import (
     BOUNDING_BOX,
@@ -101,7 +102,7 @@ def test_descriptions_agree_with_owslib(descriptions, owslib_processes):
 
 def test_ranges_defaults_crss_and_megabytes(descriptions):
     literals = {item.identifier: item for item in descriptions["literals"].input_descriptions}
-    assert literals["count"].ranges == (("1", "10"),) and literals["count"].default == "3"
+    assert literals["count"].ranges == (AllowedRange("1", "10", "closed"),) and literals["count"].default == "3"
     assert literals["tags"].max_occurs == 5 and literals["tags"].optional
     assert descriptions["bbox_area"].input_descriptions[0].crss == ("EPSG:4326", "EPSG:3857")
     features = descriptions["buffer_features"].input_descriptions[0]
@@ -125,8 +126,9 @@ def test_literal_parameters(descriptions):
     assert isinstance(parameters["name"], QgsProcessingParameterString)
     assert isinstance(parameters["flag"], QgsProcessingParameterBoolean) and parameters["flag"].defaultValue() is False
     color = parameters["color"]
-    assert isinstance(color, QgsProcessingParameterEnum) and color.usesStaticStrings()
-    assert (color.options(), color.defaultValue(), color.allowMultiple()) == (["red", "green", "blue"], "red", False)
+    # numbered options, as every QGIS enum (qgis_process help lists the numbers); texts are accepted too
+    assert isinstance(color, QgsProcessingParameterEnum) and not color.usesStaticStrings()
+    assert (color.options(), color.defaultValue(), color.allowMultiple()) == (["red", "green", "blue"], 0, False)
     tags = parameters["tags"]
     assert isinstance(tags, QgsProcessingParameterString) and tags.multiLine()
     assert "one value per line" in tags.description() and tags.flags() & tags.FlagOptional
@@ -158,7 +160,8 @@ def test_help_lists_every_input_and_output(descriptions):
             assert f"({item.identifier})" in text
             assert (item.abstract or "").replace("'", "&#x27;") in text
     literals = algorithm(descriptions["literals"]).shortHelpString()
-    assert "one of red, green, blue" in literals and "from 1 to 10" in literals and "up to 5 values" in literals
+    assert "one of 0: red, 1: green, 2: blue; give the option&#x27;s number or its text" in literals
+    assert "allowed: [1, 10]" in literals and "up to 5 values" in literals
 
 
 HAND_WRITTEN = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -209,7 +212,8 @@ def test_other_servers_spellings():
     layers, length, area = description.input_descriptions
     assert layers.max_occurs is None and layers.optional and layers.maximum_megabytes == 2.0
     assert [format_kind(item) for item in layers.formats] == [GML, GEOJSON] and complex_kind(layers.formats) == VECTOR
-    assert length.data_type == "double" and length.uoms == ("metre", "foot") and length.ranges == (("0", ""),)
+    assert length.data_type == "double" and length.uoms == ("metre", "foot")
+    assert length.ranges == (AllowedRange("0", ""),)
     assert [epsg_authid(crs) for crs in area.crss] == ["EPSG:2154", "EPSG:4326"]
     assert format_kind(Format("image/tiff; subtype=geotiff")) == GEOTIFF
     instance = algorithm(description)
