@@ -44,6 +44,9 @@ _READ_CHUNK = 64 * 1024
 _PROLOG_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
 _DTD_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _LITERAL_DATA = "{http://www.opengis.net/wps/1.0.0}LiteralData"
+_INPUT = "{http://www.opengis.net/wps/1.0.0}Input"
+_BOUNDING_BOX = "{http://www.opengis.net/wps/1.0.0}Data/{http://www.opengis.net/wps/1.0.0}BoundingBoxData"
+_CRS_AS_SENT = "wmsedge_crs_as_sent"
 _IDENTIFIER = "{http://www.opengis.net/ows/1.1}Identifier"
 LOGGER = logging.getLogger("PYWPS")
 
@@ -97,6 +100,8 @@ class EdgeService(Service):
             wps_request.inputs = kvp.parse_data_inputs(args.get("datainputs", ""))
             form = args.get("responsedocument", args.get("rawdataoutput"))
             wps_request.outputs = kvp.parse_response_form(form) if form else {}
+        elif http_request is not None and http_request.method == "POST":
+            _note_bbox_crs_as_sent(wps_request)
         process = self.prepare_process_for_execution(identifier, workdir=not wps_request.raw)
         try:
             return self._parse_and_execute(process, wps_request, uuid)
@@ -141,16 +146,19 @@ class EdgeService(Service):
                 f"input {source.identifier}: {given} is not a valid {source.data_type}", source.identifier) from None
 
     def create_bbox_inputs(self, source, inputs):
-        """Bounding boxes, always x (easting/longitude) first, whatever the CRS.
+        """Bounding boxes in x (easting/longitude) first order, each CRS spelling read by its rule.
 
-        PyWPS reads XML bounding boxes with OWSLib, which swaps the corners'
-        coordinates for CRSs whose official axis order is y, x (EPSG:4326 among
-        them): that swap is undone here. The KVP form ``xmin,ymin,xmax,ymax,crs``
-        keeps its CRS (PyWPS drops it).
+        ``urn:ogc:def:crs:EPSG::n`` and ``http://www.opengis.net/def/crs/EPSG/0/n`` follow the
+        authority's axis order (latitude first for EPSG:4326), which PyWPS reads correctly with
+        OWSLib. The legacy ``EPSG:n`` is x first, but OWSLib gives it the authority's order too and
+        swaps it: that swap is undone here (PyWPS passes on only the URN, so the spelling as sent is
+        noted from the request itself). The KVP form ``xmin,ymin,xmax,ymax,crs`` is x first and keeps
+        its CRS (PyWPS drops it).
         """
         normalised = []
         for inpt in inputs:
-            data, crs = inpt.get("data"), inpt.get("crs")
+            inpt = dict(inpt)
+            data, crs, as_sent = inpt.get("data"), inpt.get("crs"), inpt.pop(_CRS_AS_SENT, None)
             if isinstance(data, str):
                 fields = data.split(",")
                 if len(fields) == 5 and not crs:
@@ -158,7 +166,7 @@ class EdgeService(Service):
                 data = fields if len(fields) in (4, 5) else None
                 data = data[:4] if data else None
             elif isinstance(data, list) and len(data) == 4 and crs and all(isinstance(v, str) for v in data):
-                if _owslib_swaps_axes(crs):
+                if _is_legacy_spelling(as_sent) and _owslib_swaps_axes(crs):
                     data = [data[1], data[0], data[3], data[2]]
             normalised.append({**inpt, "data": data, "crs": crs})
         try:
@@ -327,6 +335,24 @@ def _check_xml_request(body):
         if literal.text is None and len(literal) == 0:
             identifier = literal.getparent().getparent().findtext(_IDENTIFIER) or ""
             raise InvalidParameterValue(f"input {identifier[:60]} is empty", identifier[:60])
+
+
+def _note_bbox_crs_as_sent(wps_request):
+    """Beside each XML bounding box input, the ``crs`` attribute as the client spelled it."""
+    try:
+        root = etree.fromstring(wps_request.http_request.get_data(), _PROLOG_PARSER)
+    except etree.XMLSyntaxError:
+        return
+    for element in root.iter(_INPUT):
+        boxes = element.findall(_BOUNDING_BOX)
+        given = wps_request.inputs.get(element.findtext(_IDENTIFIER) or "", [])
+        for box, inpt in zip(boxes, [i for i in given if isinstance(i, dict) and "crs" in i]):
+            inpt[_CRS_AS_SENT] = box.get("crs") or ""
+
+
+def _is_legacy_spelling(crs):
+    """``EPSG:n`` and the like, as opposed to an OGC URN or URI (None: not known, treated as legacy)."""
+    return crs is None or not crs.strip().lower().startswith(("urn:", "http://", "https://"))
 
 
 def _owslib_swaps_axes(crs):

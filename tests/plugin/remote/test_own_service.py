@@ -21,11 +21,7 @@ def our_wps(wps_server, tmp_path_factory, qgis_processing):
         yield server.server_id
 
 
-@pytest.mark.parametrize(("layer_name", "method"), [(LAYER_3857, "sobel_y"), pytest.param(
-    LAYER_4326, "prewitt_x", marks=pytest.mark.xfail(strict=True, reason=(
-        "wps_server (app.py create_bbox_inputs) reads every bounding box x first, undoing OWSLib's axis order; "
-        "the generic client sends EPSG:4326 as urn:ogc:def:crs:EPSG::4326, latitude first, which PyWPS and "
-        "OWSLib read by the authority's order (issue 16): the server must follow the URN's order")))])
+@pytest.mark.parametrize(("layer_name", "method"), [(LAYER_3857, "sobel_y"), (LAYER_4326, "prewitt_x")])
 def test_get_raster_process_equals_the_edge_tile_remote_backend(our_wps, edge_tile_id, wms_server, wps_server,
                                                                add_layer, tmp_path, layer_name, method):
     layer = add_layer(wms_layer(wms_server.url, layer_name, RASTERS[layer_name].crs))
