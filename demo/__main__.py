@@ -5,7 +5,10 @@
 3. the tutorial's Execute request, unchanged but for layer and point, saved as PNG;
    the same request asking for a GeoTIFF, asynchronously, with its progress shown;
 4. the QGIS algorithm through ``qgis_process``, in-process and through the WPS, for the same tile;
-5. side-by-side pictures of source and edges for every method, a timing table,
+5. an area larger than one GetMap may be (the demo WPS lowers it to 514 pixels a side), computed
+   in blocks asynchronously with its progress, as a Cloud Optimized GeoTIFF, and a picture of it
+   with the block boundaries marked;
+6. side-by-side pictures of source and edges for every method, a timing table,
    and a check that the in-process and remote GeoTIFFs agree.
 
 Every server started here is stopped on exit, also on Ctrl-C or failure.
@@ -41,6 +44,10 @@ GEOTIFF = "image/tiff; subtype=geotiff"
 
 # A stretch of borders in central Europe: a world-map tile where edges show.
 WORLD_LAT, WORLD_LON, WORLD_BOX_DEGREES = 47.0, 9.0, 8.0
+# The demo WPS asks the WMS for at most this many pixels a side (halo included), so the area below
+# (Europe, 0.02 degree pixels) takes several blocks.
+DEMO_REQUEST_SIDE = 514
+AREA_EXTENT, AREA_PIXEL = (-10.0, 35.0, 30.0, 60.0), 0.02
 
 
 class Stages:
@@ -118,6 +125,45 @@ def run_async(wps_url, xml, destination):
     raise RuntimeError(f"the WPS job did not finish in time: {status_url}")
 
 
+def area_request(layer, extent, pixel, method="sobel_magnitude"):
+    """An asynchronous Execute of an area over ``extent`` (EPSG:4326, x first) at ``pixel`` degrees."""
+    xmin, ymin, xmax, ymax = extent
+    width, height = round((xmax - xmin) / pixel), round((ymax - ymin) / pixel)
+    literals = "".join(
+        f"<wps:Input><ows:Identifier>{key}</ows:Identifier><wps:Data><wps:LiteralData>{value}</wps:LiteralData>"
+        "</wps:Data></wps:Input>" for key, value in
+        (("wms", layer), ("method", method), ("width", width), ("height", height), ("wms_version", "1.3.0")))
+    return ('<?xml version="1.0" encoding="UTF-8"?><wps:Execute service="WPS" version="1.0.0" '
+            'xmlns:wps="http://www.opengis.net/wps/1.0.0" xmlns:ows="http://www.opengis.net/ows/1.1">'
+            "<ows:Identifier>get_raster_process</ows:Identifier><wps:DataInputs>" + literals +
+            '<wps:Input><ows:Identifier>bbox</ows:Identifier><wps:Data><wps:BoundingBoxData crs="EPSG:4326" '
+            f'dimensions="2"><ows:LowerCorner>{xmin!r} {ymin!r}</ows:LowerCorner><ows:UpperCorner>{xmax!r} '
+            f"{ymax!r}</ows:UpperCorner></wps:BoundingBoxData></wps:Data></wps:Input></wps:DataInputs>"
+            '<wps:ResponseForm><wps:ResponseDocument storeExecuteResponse="true" status="true">'
+            f'<wps:Output asReference="true" mimeType="{GEOTIFF}"><ows:Identifier>image</ows:Identifier>'
+            "</wps:Output></wps:ResponseDocument></wps:ResponseForm></wps:Execute>")
+
+
+def area_picture(cog, method, block_side, destination):
+    """The area's display rendering, the block boundaries drawn in red; returns (width, height, blocks)."""
+    from osgeo import gdal
+
+    dataset = gdal.Open(str(cog))
+    gradient = dataset.GetRasterBand(1).ReadAsArray()
+    overviews = dataset.GetRasterBand(1).GetOverviewCount()
+    image = _on_white(Image.fromarray(display_bytes(gradient, method), "LA"))
+    draw = ImageDraw.Draw(image)
+    for x in range(block_side, image.width, block_side):
+        draw.line([(x, 0), (x, image.height)], fill=(220, 40, 40))
+    for y in range(block_side, image.height, block_side):
+        draw.line([(0, y), (image.width, y)], fill=(220, 40, 40))
+    image.save(destination)
+    blocks = -(-image.width // block_side) * -(-image.height // block_side)
+    print(f"   {image.width} x {image.height} pixels in {blocks} blocks of at most {block_side}², "
+          f"{overviews} overviews; picture: {destination.name}")
+    return destination
+
+
 def side_by_side(source, gradient, method, title):
     """Source tile left, its edge rendering right, with a caption."""
     left = _on_white(Image.fromarray(source))
@@ -191,7 +237,8 @@ def main(argv=None):
         project = stages.run("generate the demo WMS project", build_project, scratch / "wms-data")
         wms = servers.enter_context(stages.run("start QGIS Server (WMS)", QgisServer(project, scratch).start))
         print(f"   WMS at {wms.url}")
-        wps = servers.enter_context(stages.run("start the WPS (gunicorn)", WpsServer(scratch / "wps", wms.url).start))
+        wps = servers.enter_context(stages.run("start the WPS (gunicorn)", WpsServer(
+            scratch / "wps", wms.url, wms_extra=f"max_request_size = {DEMO_REQUEST_SIDE}\n").start))
         print(f"   WPS at {wps.url}")
 
         png = output / "tutorial_request.png"
@@ -202,6 +249,11 @@ def main(argv=None):
         stages.run("tutorial request, GeoTIFF (async)", run_async, wps.url,
                                     tutorial_request(LAYER_4326, CENTER_LAT, CENTER_LON, GEOTIFF, asynchronous=True),
                                     output / "tutorial_request.tif")
+
+        area = stages.run("area in blocks, COG (async)", run_async, wps.url,
+                          area_request(LAYER_WORLD, AREA_EXTENT, AREA_PIXEL), output / "area_edges.tif")
+        stages.run("picture of the area and its blocks", area_picture, area, "sobel_magnitude",
+                   DEMO_REQUEST_SIDE - 2, output / "area_blocks.png")
 
         qgis = stages.run("install the plugin zip for qgis_process", QgisProfile(scratch / "qgis").install_plugin)
         common = {"INPUT": wms_layer_source(wms.url, LAYER_4326), "CENTER": f"{CENTER_LON},{CENTER_LAT} [EPSG:4326]",
