@@ -1,0 +1,218 @@
+"""Runs inside the real QGIS desktop (``qgis --code desktop_driver.py``) and clicks through it as a user.
+
+It reads its plan from the JSON file named by ``WMSEDGE_DESKTOP_PLAN``: layers to add, the canvas to
+show, and runs, each opened from the Processing toolbox (the algorithm's double-click action, or
+"Execute as Batch Process…"), filled through the dialog's own parameter widgets, started with the Run
+button and waited for. It writes what it saw (layers in the project, the dialog's log, widget geometry,
+pictures) to the plan's ``results`` file, then quits QGIS. Used by tests/plugin/test_desktop_*.py and by
+scripts/screenshot_desktop.py; it asserts nothing itself.
+"""
+
+import json
+import os
+import time
+import traceback
+
+from processing.tools.dataobjects import createContext
+from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle
+from qgis.PyQt.QtCore import QPoint, QTimer
+from qgis.PyQt.QtWidgets import QApplication, QScrollArea, QTextEdit
+from qgis.utils import iface, plugins
+
+PLAN = json.loads(open(os.environ["WMSEDGE_DESKTOP_PLAN"], encoding="utf-8").read())
+ALGORITHM = "wmsedge:edge_tile"
+RESULTS = {"runs": [], "error": None}
+
+
+def spin(condition, timeout=120.0):
+    """Let QGIS work (events, tasks, rendering) until ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("QGIS did not get there in time")
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def layers_snapshot():
+    return {layer.id(): layer for layer in QgsProject.instance().mapLayers().values()}
+
+
+def describe(layer):
+    extent = layer.extent()
+    return {"name": layer.name(), "source": layer.source(), "crs": layer.crs().authid(),
+            "extent": [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()],
+            "size": [layer.width(), layer.height()], "provider": layer.providerType()}
+
+
+def value_for(value, layers):
+    if isinstance(value, str) and value.startswith("@layer:"):
+        return layers[value[len("@layer:"):]]
+    return value
+
+
+def select_in_toolbox():
+    toolbox = plugins["processing"].toolbox
+    toolbox.show()
+    tree = toolbox.algorithmTree
+    tree.setFilterString("edge")
+    model = tree.model()
+    pending = [model.index(row, 0) for row in range(model.rowCount())]
+    while pending:
+        index = pending.pop()
+        algorithm = tree.algorithmForIndex(index)
+        if algorithm is not None and algorithm.id() == ALGORITHM:
+            tree.setCurrentIndex(index)
+            return toolbox
+        pending.extend(model.index(row, 0, index) for row in range(model.rowCount(index)))
+    raise RuntimeError(f"{ALGORITHM} is not in the Processing toolbox")
+
+
+def modal_dialog(kind):
+    spin(lambda: any(type(widget).__name__ == kind and widget.isVisible()
+                     for widget in QApplication.topLevelWidgets()), 60)
+    return next(widget for widget in QApplication.topLevelWidgets()
+                if type(widget).__name__ == kind and widget.isVisible())
+
+
+def grab(widget, path):
+    if path:
+        QApplication.processEvents()
+        widget.grab().save(path)
+
+
+def widget_geometry(dialog):
+    """Where each parameter's widget and label lie in the scroll area's viewport, and its scroll range."""
+    scroll = dialog.mainWidget().findChild(QScrollArea)
+    viewport = scroll.viewport()
+    placed = []
+    for name, wrapper in dialog.mainWidget().wrappers.items():
+        for role, widget in (("widget", wrapper.wrappedWidget()), ("label", wrapper.wrappedLabel())):
+            if widget is None or not widget.isVisible():
+                continue
+            corner = widget.mapTo(viewport, QPoint(0, 0))
+            placed.append({"parameter": name, "role": role, "x": corner.x(), "width": widget.width(),
+                           "text": widget.text() if hasattr(widget, "text") else ""})
+    return {"dialog": [dialog.width(), dialog.height()], "viewport_width": viewport.width(),
+            "horizontal_scroll_range": scroll.horizontalScrollBar().maximum(), "widgets": placed}
+
+
+def standard_run(run, layers):
+    """The algorithm's dialog, opened from the toolbox, filled, run; its record."""
+    record = {"kind": "dialog", "label": run["label"]}
+
+    def drive():
+        try:
+            dialog = modal_dialog("AlgorithmDialog")
+            spin(lambda: dialog.mainWidget() is not None and dialog.mainWidget().wrappers, 30)
+            record["geometry"] = widget_geometry(dialog)
+            context = createContext()
+            for name, value in run["parameters"].items():
+                dialog.mainWidget().wrappers[name].setParameterValue(value_for(value, layers), context)
+            record["help"] = dialog.findChild(QTextEdit, "txtHelp").toPlainText() if dialog.findChild(
+                QTextEdit, "txtHelp") else ""
+            grab(dialog, run.get("grab_dialog"))
+            before = layers_snapshot()
+            manager = QgsApplication.taskManager()
+            if run.get("press_run", True):
+                dialog.runButton().click()  # adds the task, or reports a failed preparation at once
+                spin(lambda: manager.countActiveTasks() == 0 and manager.count() == 0)
+                QApplication.processEvents()
+            after = layers_snapshot()
+            record["added"] = [describe(layer) for key, layer in after.items() if key not in before]
+            log = dialog.findChild(QTextEdit, "txtLog")
+            record["log"] = log.toPlainText() if log is not None else ""
+            record["canvas_units_per_pixel"] = iface.mapCanvas().mapUnitsPerPixel()
+        except Exception:
+            record["error"] = traceback.format_exc()
+        finally:
+            for widget in QApplication.topLevelWidgets():
+                if type(widget).__name__ == "AlgorithmDialog" and widget.isVisible():
+                    widget.close()
+
+    QTimer.singleShot(0, drive)
+    select_in_toolbox().executeAlgorithm()  # modal until drive() closes the dialog
+    return record
+
+
+def batch_run(run, layers):
+    record = {"kind": "batch", "label": run["label"]}
+
+    def drive():
+        try:
+            dialog = modal_dialog("BatchAlgorithmDialog")
+            panel = dialog.mainWidget()
+            panel.checkLoadLayersOnCompletion.setChecked(True)
+            rows = run["rows"]
+            panel.addRow(len(rows) - 1)
+            context = createContext()
+            for row, values in enumerate(rows):
+                for name, value in values.items():
+                    if name == "OUTPUT":
+                        column = panel.parameter_to_column["OUTPUT"]
+                        panel.tblParameters.cellWidget(row + 1, column).setValue(value)
+                    else:
+                        wrapper = panel.wrappers[row][panel.parameter_to_column[name]]
+                        wrapper.setParameterValue(value_for(value, layers), context)
+            before = layers_snapshot()
+            dialog.runButton().click()
+            spin(lambda: dialog.runButton().isEnabled())
+            after = layers_snapshot()
+            record["added"] = [describe(layer) for key, layer in after.items() if key not in before]
+            log = dialog.findChild(QTextEdit, "txtLog")
+            record["log"] = log.toPlainText() if log is not None else ""
+        except Exception:
+            record["error"] = traceback.format_exc()
+        finally:
+            for widget in QApplication.topLevelWidgets():
+                if type(widget).__name__ == "BatchAlgorithmDialog" and widget.isVisible():
+                    widget.close()
+
+    QTimer.singleShot(0, drive)
+    select_in_toolbox().executeAlgorithmAsBatchProcess()
+    return record
+
+
+def save_results():
+    with open(PLAN["results"], "w", encoding="utf-8") as out:
+        json.dump(RESULTS, out, indent=1)
+
+
+def main():
+    try:
+        main_window = iface.mainWindow()
+        main_window.resize(*PLAN.get("window", [1280, 800]))
+        layers = {}
+        for spec in PLAN["layers"]:
+            layer = QgsRasterLayer(spec["source"], spec["name"], spec.get("provider", "wms"))
+            if not layer.isValid():
+                raise RuntimeError(f"layer {spec['name']} is not valid: {layer.error().summary()}")
+            QgsProject.instance().addMapLayer(layer)
+            layers[spec["name"]] = layer
+        canvas = iface.mapCanvas()
+        canvas.setDestinationCrs(QgsCoordinateReferenceSystem(PLAN["canvas_crs"]))
+        canvas.setExtent(QgsRectangle(*PLAN["canvas_extent"]))
+        canvas.refresh()
+        canvas.waitWhileRendering()
+        RESULTS["canvas"] = {"units_per_pixel": canvas.mapUnitsPerPixel(), "size": [canvas.width(), canvas.height()]}
+        for run in PLAN["runs"]:
+            record = batch_run(run, layers) if run["kind"] == "batch" else standard_run(run, layers)
+            RESULTS["runs"].append(record)
+            if run.get("grab_window"):
+                canvas.refresh()
+                spin(lambda: not canvas.isDrawing(), 60)
+                canvas.waitWhileRendering()
+                grab(main_window, run["grab_window"])
+            save_results()  # after each run: what was seen survives a hang in a later one
+    except Exception:
+        RESULTS["error"] = traceback.format_exc()
+    finally:
+        save_results()
+        # QGIS's own shutdown is not under test: if a question (save the project?) holds it, leave anyway.
+        QTimer.singleShot(10000, lambda: os._exit(0))
+        QgsProject.instance().clear()
+        QgsProject.instance().setDirty(False)
+        iface.actionExit().trigger()
+
+
+QTimer.singleShot(int(PLAN.get("start_delay_ms", 2000)), main)
