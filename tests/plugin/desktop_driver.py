@@ -51,21 +51,20 @@ def value_for(value, layers):
     return value
 
 
-def select_in_toolbox():
+def select_in_toolbox(algorithm_id=ALGORITHM):
     toolbox = plugins["processing"].toolbox
     toolbox.show()
     tree = toolbox.algorithmTree
-    tree.setFilterString("edge")
     model = tree.model()
     pending = [model.index(row, 0) for row in range(model.rowCount())]
     while pending:
         index = pending.pop()
         algorithm = tree.algorithmForIndex(index)
-        if algorithm is not None and algorithm.id() == ALGORITHM:
+        if algorithm is not None and algorithm.id() == algorithm_id:
             tree.setCurrentIndex(index)
             return toolbox
         pending.extend(model.index(row, 0, index) for row in range(model.rowCount(index)))
-    raise RuntimeError(f"{ALGORITHM} is not in the Processing toolbox")
+    raise RuntimeError(f"{algorithm_id} is not in the Processing toolbox")
 
 
 def modal_dialog(kind):
@@ -92,6 +91,7 @@ def widget_geometry(dialog):
                 continue
             corner = widget.mapTo(viewport, QPoint(0, 0))
             placed.append({"parameter": name, "role": role, "x": corner.x(), "width": widget.width(),
+                           "minimum_width": widget.minimumSizeHint().width(),
                            "text": widget.text() if hasattr(widget, "text") else ""})
     return {"dialog": [dialog.width(), dialog.height()], "viewport_width": viewport.width(),
             "horizontal_scroll_range": scroll.horizontalScrollBar().maximum(), "widgets": placed}
@@ -109,8 +109,8 @@ def standard_run(run, layers):
             context = createContext()
             for name, value in run["parameters"].items():
                 dialog.mainWidget().wrappers[name].setParameterValue(value_for(value, layers), context)
-            record["help"] = dialog.findChild(QTextEdit, "txtHelp").toPlainText() if dialog.findChild(
-                QTextEdit, "txtHelp") else ""
+            record["help"] = "\n".join(text.toPlainText() for text in dialog.findChildren(QTextEdit)
+                                       if text.objectName() != "txtLog")
             grab(dialog, run.get("grab_dialog"))
             before = layers_snapshot()
             manager = QgsApplication.taskManager()
@@ -131,7 +131,7 @@ def standard_run(run, layers):
                     widget.close()
 
     QTimer.singleShot(0, drive)
-    select_in_toolbox().executeAlgorithm()  # modal until drive() closes the dialog
+    select_in_toolbox(run.get("algorithm", ALGORITHM)).executeAlgorithm()  # modal until drive() closes it
     return record
 
 

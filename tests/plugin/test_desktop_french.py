@@ -1,0 +1,67 @@
+"""The real QGIS desktop in French (Settings ▸ Options ▸ General: language and number format): the
+dialog's widgets fit at its default size, labels, help and messages are French, numbers written the
+French way, and a nonsense tile is refused with its value and the likely cause."""
+
+from __future__ import annotations
+
+import pytest
+
+from qgis_plugin.algorithms.tile_grid import DEFAULT_GEOGRAPHIC_PIXEL_SIZE
+from sandbox.wms import LAYER_3857, RASTERS
+
+from .desktop_session import dsm_source, run_desktop
+from .test_desktop_toolbox import DEFAULT_DIALOG_SIZE
+
+RASTER = RASTERS[LAYER_3857]
+
+
+@pytest.fixture(scope="module")
+def session(wms_server, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("desktop_fr")
+    plan = {
+        "layers": [{"name": LAYER_3857, "source": dsm_source(wms_server.url, LAYER_3857, "EPSG:3857")}],
+        "canvas_crs": "EPSG:3857",
+        "canvas_extent": list(RASTER.pixel_extent(256, 256, 512, 512)),
+        "runs": [
+            {"kind": "dialog", "label": "pole", "parameters": {
+                "INPUT": f"@layer:{LAYER_3857}", "CENTER": "0,89.9 [EPSG:4326]", "CRS": "EPSG:4326",
+                "PIXEL_SIZE": 0.01, "OUTPUT": str(folder / "pole.tif")}},
+            {"kind": "dialog", "label": "native", "algorithm": "native:createconstantrasterlayer",
+             "press_run": False, "parameters": {}},
+        ],
+    }
+    results = run_desktop(plan, folder / "fr", language="fr")
+    runs = {run["label"]: run for run in results["runs"]}
+    for run in runs.values():
+        assert not run.get("error"), run["error"]
+    return runs
+
+
+def test_dialog_widgets_fit_at_the_default_size_in_french(session):
+    """Every label and input widget of ours fits the viewport. QGIS's own output widget does not: its
+    check box "Ouvrir le fichier en sortie après l'exécution de l'algorithme" (QGIS's translation) is
+    wider than the viewport at 688 x 523, exactly as in QGIS's own native:createconstantrasterlayer."""
+    geometry, native = session["pole"]["geometry"], session["native"]["geometry"]
+    ours = [placed for placed in geometry["widgets"] if not (placed["parameter"] == "OUTPUT"
+                                                             and placed["role"] == "widget")]
+    assert geometry["dialog"] == native["dialog"] == DEFAULT_DIALOG_SIZE
+    for placed in ours:
+        assert placed["x"] + placed["minimum_width"] <= geometry["viewport_width"], placed
+    output = next(placed for placed in geometry["widgets"] if placed["parameter"] == "OUTPUT"
+                  and placed["role"] == "widget")
+    native_output = next(placed for placed in native["widgets"] if placed["parameter"] == "OUTPUT"
+                         and placed["role"] == "widget")
+    assert output["minimum_width"] == native_output["minimum_width"]
+    assert geometry["horizontal_scroll_range"] == native["horizontal_scroll_range"]
+    labels = {placed["parameter"]: placed["text"] for placed in geometry["widgets"] if placed["role"] == "label"}
+    assert labels["PIXEL_SIZE"].startswith("Taille de pixel") and labels["INPUT"] == "Couche en entrée"
+
+
+def test_help_and_messages_in_french_with_french_numbers(session):
+    session = session["pole"]
+    assert "Taille de pixel" in session["help"]
+    # QGIS's French number format: a decimal comma (and, by QGIS's default, no group separator).
+    assert f"{DEFAULT_GEOGRAPHIC_PIXEL_SIZE:.7f}°".replace(".", ",") in session["help"]
+    assert "au-delà de ±90°" in session["log"] and "92,46" in session["log"]
+    assert "Vérifiez le séparateur décimal" in session["log"]
+    assert session["added"] == [] and "not correctly generated" not in session["log"]
