@@ -122,7 +122,9 @@ def standard_run(run, layers):
             record["added"] = [describe(layer) for key, layer in after.items() if key not in before]
             log = dialog.findChild(QTextEdit, "txtLog")
             record["log"] = log.toPlainText() if log is not None else ""
-            record["canvas_units_per_pixel"] = iface.mapCanvas().mapUnitsPerPixel()
+            canvas = iface.mapCanvas()
+            record["canvas"] = {"units_per_pixel": canvas.mapUnitsPerPixel(), "size": [canvas.width(), canvas.height()],
+                                "extent": canvas.extent().toString()}
         except Exception:
             record["error"] = traceback.format_exc()
         finally:
@@ -190,10 +192,16 @@ def main():
             QgsProject.instance().addMapLayer(layer)
             layers[spec["name"]] = layer
         canvas = iface.mapCanvas()
+        # QGIS zooms to the first layer once its event loop runs: let it, then show the plan's view.
+        pause = time.monotonic() + 1.0
+        spin(lambda: time.monotonic() > pause)
         canvas.setDestinationCrs(QgsCoordinateReferenceSystem(PLAN["canvas_crs"]))
-        canvas.setExtent(QgsRectangle(*PLAN["canvas_extent"]))
+        wanted = QgsRectangle(*PLAN["canvas_extent"])
+        canvas.setExtent(wanted)
         canvas.refresh()
         canvas.waitWhileRendering()
+        spin(lambda: canvas.extent().contains(wanted.center()) and canvas.extent().width() < 1.5 * max(
+            wanted.width(), wanted.height() * canvas.width() / max(canvas.height(), 1)), 30)
         RESULTS["canvas"] = {"units_per_pixel": canvas.mapUnitsPerPixel(), "size": [canvas.width(), canvas.height()]}
         for run in PLAN["runs"]:
             record = batch_run(run, layers) if run["kind"] == "batch" else standard_run(run, layers)
