@@ -15,6 +15,7 @@ import traceback
 
 from processing.tools.dataobjects import createContext
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QPoint, QTimer
 from qgis.PyQt.QtWidgets import QApplication, QScrollArea, QTextEdit
 from qgis.utils import iface, plugins
@@ -32,6 +33,10 @@ def spin(condition, timeout=120.0):
             raise TimeoutError("QGIS did not get there in time")
         QApplication.processEvents()
         time.sleep(0.02)
+
+
+def task_ids():
+    return {sip.unwrapinstance(task) for task in QgsApplication.taskManager().tasks()}
 
 
 def layers_snapshot():
@@ -102,6 +107,7 @@ def standard_run(run, layers):
     record = {"kind": "dialog", "label": run["label"]}
 
     def drive():
+        dialog = None
         try:
             dialog = modal_dialog("AlgorithmDialog")
             spin(lambda: dialog.mainWidget() is not None and dialog.mainWidget().wrappers, 30)
@@ -113,10 +119,10 @@ def standard_run(run, layers):
                                        if text.objectName() != "txtLog")
             grab(dialog, run.get("grab_dialog"))
             before = layers_snapshot()
-            manager = QgsApplication.taskManager()
             if run.get("press_run", True):
+                earlier = task_ids()  # e.g. the batch dialog's progress task, ended only when collected
                 dialog.runButton().click()  # adds the task, or reports a failed preparation at once
-                spin(lambda: manager.countActiveTasks() == 0 and manager.count() == 0)
+                spin(lambda: not task_ids() - earlier)
                 QApplication.processEvents()
             after = layers_snapshot()
             record["added"] = [describe(layer) for key, layer in after.items() if key not in before]
@@ -126,7 +132,10 @@ def standard_run(run, layers):
             record["canvas"] = {"units_per_pixel": canvas.mapUnitsPerPixel(), "size": [canvas.width(), canvas.height()],
                                 "extent": canvas.extent().toString()}
         except Exception:
-            record["error"] = traceback.format_exc()
+            record["error"] = traceback.format_exc() + "\nTasks: " + ", ".join(
+                task.description() for task in QgsApplication.taskManager().tasks())
+            log = dialog.findChild(QTextEdit, "txtLog") if dialog is not None else None
+            record["log"] = log.toPlainText() if log is not None else ""
         finally:
             for widget in QApplication.topLevelWidgets():
                 if type(widget).__name__ == "AlgorithmDialog" and widget.isVisible():

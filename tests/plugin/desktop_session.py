@@ -39,13 +39,19 @@ def set_language(profile: QgisProfile, language: str) -> None:
     settings.sync()
 
 
-def run_desktop(plan: dict, workdir: Path, language: str = "en") -> dict:
-    """Run ``plan`` (see desktop_driver.py) in a fresh QGIS; the driver's results."""
+def run_desktop(plan: dict, workdir: Path, language: str = "en", models=()) -> dict:
+    """Run ``plan`` (see desktop_driver.py) in a fresh QGIS with ``models`` (QgsProcessingModelAlgorithm)
+    saved in the profile's model folder, where Processing finds them; the driver's results."""
     if shutil.which("xvfb-run") is None:
         raise RuntimeError("xvfb-run not found: install the Debian package xvfb (make install does)")
     workdir.mkdir(parents=True, exist_ok=True)
     profile = QgisProfile(workdir / "profile").install_plugin()
     set_language(profile, language)
+    model_folder = profile.config / "profiles" / "default" / "processing" / "models"
+    model_folder.mkdir(parents=True, exist_ok=True)
+    for model in models:
+        if not model.toFile(str(model_folder / f"{model.name()}.model3")):
+            raise RuntimeError(f"cannot save the model {model.name()}")
     results = workdir / "results.json"
     plan_file = workdir / "plan.json"
     plan_file.write_text(json.dumps({**plan, "results": str(results)}), encoding="utf-8")

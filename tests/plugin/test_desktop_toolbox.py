@@ -1,6 +1,7 @@
 """The real QGIS desktop under Xvfb, as a user clicks it: the plugin installed from its zip, a WMS layer
 added as the Data Source Manager writes it, the algorithm opened from the Processing toolbox, filled in
-its dialog, run with the Run button (a background task), and the result checked in the project.
+its dialog, run with the Run button (a background task), and the result checked in the project; the
+same for batch mode and for a model (saved in the profile) run from its own dialog.
 
 One QGIS session (English) runs every scenario; each test reads its part of what the session saw.
 """
@@ -10,6 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from osgeo import osr
+from qgis.core import (
+    QgsProcessingModelAlgorithm,
+    QgsProcessingModelChildAlgorithm,
+    QgsProcessingModelChildParameterSource,
+    QgsProcessingModelOutput,
+    QgsProcessingModelParameter,
+    QgsProcessingParameterRasterLayer,
+)
 from scipy import ndimage
 from support.fault_wms import ClosedPort
 
@@ -26,6 +35,23 @@ BATCH_TILES = [Extent(*RASTER.pixel_extent(300, 300, 40, 40)), Extent(*RASTER.pi
 DEFAULT_DIALOG_SIZE = [688, 523]
 
 
+def edge_model():
+    """layer -> wmsedge:edge_tile (sobel_x over TILE) -> the model's output "edges"."""
+    model = QgsProcessingModelAlgorithm("edge_tile_model", "wmsedge tests")
+    model.addModelParameter(QgsProcessingParameterRasterLayer("layer", "Layer"), QgsProcessingModelParameter("layer"))
+    edge = QgsProcessingModelChildAlgorithm("wmsedge:edge_tile")
+    edge.setChildId("edge_tile")
+    edge.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("layer")])
+    for name, value in (("EXTENT", extent_text(TILE)), ("WIDTH", 64), ("HEIGHT", 48), ("METHOD", 0)):
+        edge.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
+    output = QgsProcessingModelOutput("edges", "Edges")
+    output.setChildId("edge_tile")
+    output.setChildOutputName("OUTPUT")
+    edge.setModelOutputs({"edges": output})
+    model.addChildAlgorithm(edge)
+    return model
+
+
 def extent_text(extent):
     return f"{extent.xmin!r},{extent.xmax!r},{extent.ymin!r},{extent.ymax!r} [EPSG:3857]"
 
@@ -34,7 +60,7 @@ def extent_text(extent):
 def session(wms_server, tmp_path_factory):
     folder = tmp_path_factory.mktemp("desktop")
     outputs = {name: str(folder / f"{name}.tif") for name in ("dialog", "canvas_default", "failed", "batch_0",
-                                                                "batch_1")}
+                                                                "batch_1", "model")}
     with ClosedPort() as closed:
         plan = {
             "layers": [{"name": LAYER_3857, "source": dsm_source(wms_server.url, LAYER_3857, "EPSG:3857")}],
@@ -54,9 +80,11 @@ def session(wms_server, tmp_path_factory):
                     {"INPUT": f"@layer:{LAYER_3857}", "EXTENT": extent_text(tile), "WIDTH": 8, "HEIGHT": 8,
                      "PIXEL_SIZE": 1.0, "METHOD": 1, "OUTPUT": outputs[f"batch_{row}"]}
                     for row, tile in enumerate(BATCH_TILES)]},
+                {"kind": "dialog", "label": "model", "algorithm": "model:edge_tile_model", "parameters": {
+                    "layer": f"@layer:{LAYER_3857}", "edge_tile:edges": outputs["model"]}},
             ],
         }
-        results = run_desktop(plan, folder / "en")
+        results = run_desktop(plan, folder / "en", models=[edge_model()])
     runs = {run["label"]: run for run in results["runs"]}
     for run in runs.values():
         assert not run.get("error"), run["error"]
@@ -112,6 +140,14 @@ def test_batch_run_loads_every_row(session):
         halo = grid_from_extent(tile, values.shape[1], values.shape[0]).with_halo()
         expected = -ndimage.sobel(expected_pixels(LAYER_3857, halo).astype(np.float64), axis=0)[1:-1, 1:-1]
         np.testing.assert_array_equal(values, expected.astype(np.float32))
+
+
+def test_model_run_from_its_dialog_loads_the_tile(session):
+    run, output = session["runs"]["model"], session["outputs"]["model"]
+    assert [layer["source"] for layer in run["added"]] == [output], run["log"][-3000:]
+    values, geotransform, *_ = read_geotiff(output)
+    assert geotransform == (TILE.xmin, 1.0, 0.0, TILE.ymax, 0.0, -1.0)
+    np.testing.assert_array_equal(values, sobel_x(TILE, 64, 48).astype(np.float32))
 
 
 def test_dialog_widgets_fit_at_the_default_size_in_english(session):
