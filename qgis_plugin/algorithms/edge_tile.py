@@ -89,6 +89,11 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
     def icon(self):
         return QIcon(str(ICON_PATH))
 
+    def createCustomParametersWidget(self, parent=None):  # noqa: N802 (QGIS API)
+        from .dialog import EdgeTileDialog  # Processing's GUI: the QGIS window only
+
+        return EdgeTileDialog(self, parent=parent)
+
     def shortHelpString(self):
         return tr(
             "<p>Computes a Sobel or Prewitt gradient tile of a raster layer (WMS is the main case) and writes "

@@ -4,6 +4,16 @@
   <context>
     <name>WmsEdge</name>
     <message>
+      <location filename="../algorithms/dialog.py" line="36" />
+      <source>Layer's CRS</source>
+      <translation>SCR de la couche</translation>
+    </message>
+    <message>
+      <location filename="../algorithms/dialog.py" line="36" />
+      <source>Layer's CRS: {crs}</source>
+      <translation>SCR de la couche : {crs}</translation>
+    </message>
+    <message>
       <location filename="../algorithms/edge_tile.py" line="78" />
       <source>Edge tile from WMS (Sobel/Prewitt)</source>
       <translation>Tuile de contours depuis un WMS (Sobel/Prewitt)</translation>
@@ -14,7 +24,7 @@
       <translation>Détection de contours</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="147" />
+      <location filename="../algorithms/edge_tile.py" line="152" />
       <source>Pixel size</source>
       <translation>Taille de pixel</translation>
     </message>
@@ -24,122 +34,122 @@
       <translation>contour,sobel,prewitt,gradient,wms,wps,filtre</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="93" />
+      <location filename="../algorithms/edge_tile.py" line="98" />
       <source>&lt;p&gt;Computes a Sobel or Prewitt gradient tile of a raster layer (WMS is the main case) and writes it as a float32 GeoTIFF with exact extent, pixel size and CRS.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;p&gt;&lt;b&gt;Input layer&lt;/b&gt;: the raster layer (WMS or any raster). The in-process backend reads any layer QGIS reads (WMS, WMTS, XYZ, GeoTIFF…) through QGIS's own data provider, so QGIS's proxy and authentication settings apply. The remote backend needs a WMS layer.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Tile centre&lt;/b&gt; or &lt;b&gt;Tile extent&lt;/b&gt;: give exactly one. A centre may be in any CRS (click it on the map); the tile is then Width x Height pixels of the given pixel size around it. An extent is covered exactly by Width x Height pixels, or, if a pixel size is given, by as many square pixels of that size as needed (the extent grows around its centre to whole pixels).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Width&lt;/b&gt;, &lt;b&gt;Height&lt;/b&gt;: tile size in pixels, 1 to {max_size} (default {default_size}).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Pixel size&lt;/b&gt;: in units of the output CRS (degrees for a geographic CRS, usually metres for a projected one). When empty: the layer's own resolution when it has one (e.g. a GeoTIFF) and the output CRS is the layer's; otherwise, in the QGIS window, the resolution of the map canvas showing the centre (the tile then covers as many screen pixels as it has pixels); otherwise (qgis_process, scripts) {default_metres} m per pixel in a projected CRS and {default_degrees}° (about {default_metres} m) in a geographic CRS. A tile beyond the CRS's valid area (latitudes beyond ±90°, wider than the CRS's whole extent), a pixel size of 0 or a tile of more than {max_size} pixels across is refused before any request.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output CRS&lt;/b&gt;: when not set, the layer's CRS. The remote backend needs an EPSG code.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Method&lt;/b&gt;: sobel_x, sobel_y, prewitt_x, prewitt_y (the tutorial's four), sobel_magnitude, prewitt_magnitude (square root of the sum of the squared x and y gradients).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Backend&lt;/b&gt;: in-process (this QGIS computes) or remote WPS (the WMS Edge WPS server's get_raster_process computes, asynchronously; progress follows the server's status). Both ask the WMS for the same image: the layer's format, styles and layers, the output CRS, and no DPI parameters (a screen setting of QGIS's canvas that the WPS cannot send), so they give the same pixels. The remote backend refuses a layer with a named style, which it cannot forward. In process, each WMS request waits at most QGIS's network timeout (Settings ▸ Options ▸ Network; it starts again whenever data arrives). A WMS that refuses the connection, does not answer in time or answers with anything but the image asked for (an error page, a service exception, a broken image or one of the wrong size) stops the algorithm with a message naming the problem, and no file is written.&lt;/p&gt;&lt;p&gt;&lt;b&gt;WPS URL&lt;/b&gt;: the WPS endpoint of the remote backend (default from the plugin setting wmsedge/wps_url, else http://127.0.0.1:5000/wps).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Edge tile&lt;/b&gt;: the output GeoTIFF, added to the project when the run succeeds.&lt;/p&gt;&lt;h3&gt;Values and sign convention&lt;/h3&gt;&lt;p&gt;Values are float32, signed, in the input's gray-level units (RGB converted to gray with the ITU-R 601-2 luma weights), never clipped. Kernels are unnormalised correlations (Sobel 1-2-1, Prewitt 1-1-1). *_x is positive where brightness increases eastward (left to right), *_y where it increases northward (bottom to top). Every pixel is a true gradient: the source is read with one extra pixel on each side. Transparent or nodata source pixels give nodata (NaN) and no false edges around them.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Calcule une tuile de gradient de Sobel ou de Prewitt d'une couche raster (un WMS, le plus souvent) et l'écrit en GeoTIFF float32, avec une emprise, une taille de pixel et un SCR exacts.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;p&gt;&lt;b&gt;Couche en entrée&lt;/b&gt; : la couche raster (un WMS ou tout raster). Le calcul local lit toute couche que QGIS lit (WMS, WMTS, XYZ, GeoTIFF…) par le fournisseur de données de QGIS lui-même : les réglages de proxy et d'authentification de QGIS s'appliquent. Le calcul distant nécessite une couche WMS.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Centre de la tuile&lt;/b&gt; ou &lt;b&gt;Emprise de la tuile&lt;/b&gt; : indiquez exactement l'un des deux. Le centre peut être dans n'importe quel SCR (cliquez-le sur la carte) ; la tuile fait alors Largeur x Hauteur pixels de la taille de pixel donnée autour de lui. Une emprise est couverte exactement par Largeur x Hauteur pixels, ou, si une taille de pixel est donnée, par autant de pixels carrés de cette taille que nécessaire (l'emprise s'agrandit autour de son centre jusqu'à un nombre entier de pixels).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Largeur&lt;/b&gt;, &lt;b&gt;Hauteur&lt;/b&gt; : taille de la tuile en pixels, de 1 à {max_size} ({default_size} par défaut).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Taille de pixel&lt;/b&gt; : en unités du SCR de sortie (degrés pour un SCR géographique, le plus souvent mètres pour un SCR projeté). Si elle est vide : la résolution propre de la couche quand elle en a une (un GeoTIFF par exemple) et que le SCR de sortie est celui de la couche ; sinon, dans la fenêtre de QGIS, la résolution du canevas de carte qui montre le centre (la tuile couvre alors autant de pixels d'écran qu'elle a de pixels) ; sinon (qgis_process, scripts) {default_metres} m par pixel dans un SCR projeté et {default_degrees}° (environ {default_metres} m) dans un SCR géographique. Une tuile hors du domaine valide du SCR (latitudes au-delà de ±90°, plus large que toute l'étendue du SCR), une taille de pixel nulle ou une tuile de plus de {max_size} pixels de côté est refusée avant toute requête.&lt;/p&gt;&lt;p&gt;&lt;b&gt;SCR de sortie&lt;/b&gt; : s'il n'est pas choisi, celui de la couche. Le calcul distant nécessite un code EPSG.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Méthode&lt;/b&gt; : sobel_x, sobel_y, prewitt_x, prewitt_y (les quatre du tutoriel), sobel_magnitude, prewitt_magnitude (racine carrée de la somme des carrés des gradients en x et en y).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Moteur de calcul&lt;/b&gt; : local (ce QGIS calcule) ou WPS distant (le traitement get_raster_process du serveur WPS de WMS Edge calcule, de façon asynchrone ; la progression suit l'état donné par le serveur). Les deux demandent au WMS la même image : le format, les styles et les couches de la couche, le SCR de sortie, et aucun paramètre de DPI (un réglage d'écran du canevas de QGIS que le WPS ne peut pas envoyer) ; ils donnent donc les mêmes pixels. Le calcul distant refuse une couche avec un style nommé, qu'il ne peut pas transmettre. En local, chaque requête WMS attend au plus le délai réseau de QGIS (Préférences ▸ Options ▸ Réseau ; il repart à chaque arrivée de données). Un WMS qui refuse la connexion, ne répond pas à temps ou répond autre chose que l'image demandée (une page d'erreur, une exception de service, une image abîmée ou de mauvaise taille) arrête l'algorithme avec un message qui nomme le problème, et aucun fichier n'est écrit.&lt;/p&gt;&lt;p&gt;&lt;b&gt;URL du WPS&lt;/b&gt; : le point d'accès WPS du calcul distant (par défaut le réglage wmsedge/wps_url de l'extension, sinon http://127.0.0.1:5000/wps).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Tuile de contours&lt;/b&gt; : le GeoTIFF en sortie, ajouté au projet quand le calcul réussit.&lt;/p&gt;&lt;h3&gt;Valeurs et convention de signe&lt;/h3&gt;&lt;p&gt;Les valeurs sont en float32, signées, dans l'unité des niveaux de gris de l'entrée (le RVB est converti en gris avec les poids de luminance UIT-R 601-2), jamais écrêtées. Les noyaux sont des corrélations non normalisées (Sobel 1-2-1, Prewitt 1-1-1). *_x est positif là où la luminosité augmente vers l'est (de gauche à droite), *_y là où elle augmente vers le nord (de bas en haut). Chaque pixel est un vrai gradient : la source est lue avec un pixel de plus de chaque côté. Les pixels source transparents ou sans données donnent des pixels sans données (NaN), sans faux contours autour d'eux.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="141" />
+      <location filename="../algorithms/edge_tile.py" line="146" />
       <source>Input layer</source>
       <translation>Couche en entrée</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="142" />
+      <location filename="../algorithms/edge_tile.py" line="147" />
       <source>Tile centre</source>
       <translation>Centre de la tuile</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="143" />
+      <location filename="../algorithms/edge_tile.py" line="148" />
       <source>Tile extent</source>
       <translation>Emprise de la tuile</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="144" />
+      <location filename="../algorithms/edge_tile.py" line="149" />
       <source>Width (pixels)</source>
       <translation>Largeur (pixels)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="144" />
+      <location filename="../algorithms/edge_tile.py" line="149" />
       <source>Height (pixels)</source>
       <translation>Hauteur (pixels)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="153" />
+      <location filename="../algorithms/edge_tile.py" line="158" />
       <source>Output CRS</source>
       <translation>SCR de sortie</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="154" />
+      <location filename="../algorithms/edge_tile.py" line="159" />
       <source>Method</source>
       <translation>Méthode</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="157" />
+      <location filename="../algorithms/edge_tile.py" line="162" />
       <source>Backend</source>
       <translation>Moteur de calcul</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="159" />
+      <location filename="../algorithms/edge_tile.py" line="164" />
       <source>WPS URL</source>
       <translation>URL du WPS</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="161" />
+      <location filename="../algorithms/edge_tile.py" line="166" />
       <source>Edge tile</source>
       <translation>Tuile de contours</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="167" />
+      <location filename="../algorithms/edge_tile.py" line="172" />
       <source>The input layer could not be loaded.</source>
       <translation>La couche en entrée n'a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="169" />
+      <location filename="../algorithms/edge_tile.py" line="174" />
       <source>its source cannot be read</source>
       <translation>sa source est illisible</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="177" />
+      <location filename="../algorithms/edge_tile.py" line="182" />
       <source>The layer has no CRS: choose an output CRS.</source>
       <translation>La couche n'a pas de SCR : choisissez un SCR de sortie.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="183" />
+      <location filename="../algorithms/edge_tile.py" line="188" />
       <source>The remote backend needs a WPS URL.</source>
       <translation>Le calcul distant nécessite une URL de WPS.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="196" />
+      <location filename="../algorithms/edge_tile.py" line="201" />
       <source>Tile: {width} x {height} pixels of {px} x {py} {units}, extent {xmin}, {ymin}, {xmax}, {ymax} in {crs}.</source>
       <translation>Tuile : {width} x {height} pixels de {px} x {py} {units}, emprise {xmin} ; {ymin} ; {xmax} ; {ymax} dans {crs}.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="237" />
+      <location filename="../algorithms/edge_tile.py" line="242" />
       <source>Give a tile centre or a tile extent (exactly one of CENTER and EXTENT).</source>
       <translation>Indiquez un centre ou une emprise de tuile (exactement l'un de CENTER et EXTENT).</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="238" />
+      <location filename="../algorithms/edge_tile.py" line="243" />
       <source>Give either a tile centre or a tile extent, not both.</source>
       <translation>Indiquez soit un centre, soit une emprise de tuile, pas les deux.</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="157" />
+      <location filename="../algorithms/edge_tile.py" line="162" />
       <source>In-process (this QGIS)</source>
       <translation>Local (dans ce QGIS)</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="157" />
+      <location filename="../algorithms/edge_tile.py" line="162" />
       <source>Remote WPS server</source>
       <translation>Serveur WPS distant</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="170" />
+      <location filename="../algorithms/edge_tile.py" line="175" />
       <source>The input layer is not valid: {error} (provider {provider}, source {source})</source>
       <translation>La couche en entrée n'est pas valide : {error} (fournisseur {provider}, source {source})</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="215" />
+      <location filename="../algorithms/edge_tile.py" line="220" />
       <source>The output is a GeoTIFF: give a file name ending in .tif, not {path}</source>
       <translation>La sortie est un GeoTIFF : donnez un nom de fichier se terminant par .tif, et non {path}</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="267" />
+      <location filename="../algorithms/edge_tile.py" line="272" />
       <source>Invalid tile: {error}</source>
       <translation>Tuile invalide : {error}</translation>
     </message>
     <message>
-      <location filename="../algorithms/edge_tile.py" line="254" />
+      <location filename="../algorithms/edge_tile.py" line="259" />
       <source>Pixel size: {size} ({origin}).</source>
       <translation>Taille de pixel : {size} ({origin}).</translation>
     </message>

@@ -13,11 +13,13 @@ import os
 import time
 import traceback
 
+from processing.gui.AlgorithmDialog import AlgorithmDialog
+from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
 from processing.tools.dataobjects import createContext
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QPoint, QTimer
-from qgis.PyQt.QtWidgets import QApplication, QScrollArea, QTextEdit
+from qgis.PyQt.QtWidgets import QApplication, QComboBox, QScrollArea, QTextEdit
 from qgis.utils import iface, plugins
 
 PLAN = json.loads(open(os.environ["WMSEDGE_DESKTOP_PLAN"], encoding="utf-8").read())
@@ -73,10 +75,10 @@ def select_in_toolbox(algorithm_id=ALGORITHM):
 
 
 def modal_dialog(kind):
-    spin(lambda: any(type(widget).__name__ == kind and widget.isVisible()
-                     for widget in QApplication.topLevelWidgets()), 60)
-    return next(widget for widget in QApplication.topLevelWidgets()
-                if type(widget).__name__ == kind and widget.isVisible())
+    """The visible dialog of that class (or a subclass: an algorithm's own dialog)."""
+    spin(lambda: any(isinstance(widget, kind) and widget.isVisible() for widget in QApplication.topLevelWidgets()),
+         60)
+    return next(widget for widget in QApplication.topLevelWidgets() if isinstance(widget, kind) and widget.isVisible())
 
 
 def grab(widget, path):
@@ -109,12 +111,17 @@ def standard_run(run, layers):
     def drive():
         dialog = None
         try:
-            dialog = modal_dialog("AlgorithmDialog")
+            dialog = modal_dialog(AlgorithmDialog)
             spin(lambda: dialog.mainWidget() is not None and dialog.mainWidget().wrappers, 30)
             record["geometry"] = widget_geometry(dialog)
+            record["dialog_class"] = type(dialog).__name__
             context = createContext()
             for name, value in run["parameters"].items():
                 dialog.mainWidget().wrappers[name].setParameterValue(value_for(value, layers), context)
+            crs_box = dialog.mainWidget().wrappers.get("CRS")
+            if crs_box is not None:
+                combo = crs_box.wrappedWidget().findChild(QComboBox)
+                record["crs_box"] = combo.currentText() if combo is not None else None
             record["help"] = "\n".join(text.toPlainText() for text in dialog.findChildren(QTextEdit)
                                        if text.objectName() != "txtLog")
             grab(dialog, run.get("grab_dialog"))
@@ -138,7 +145,7 @@ def standard_run(run, layers):
             record["log"] = log.toPlainText() if log is not None else ""
         finally:
             for widget in QApplication.topLevelWidgets():
-                if type(widget).__name__ == "AlgorithmDialog" and widget.isVisible():
+                if isinstance(widget, AlgorithmDialog) and widget.isVisible():
                     widget.close()
 
     QTimer.singleShot(0, drive)
@@ -151,7 +158,7 @@ def batch_run(run, layers):
 
     def drive():
         try:
-            dialog = modal_dialog("BatchAlgorithmDialog")
+            dialog = modal_dialog(BatchAlgorithmDialog)
             panel = dialog.mainWidget()
             panel.checkLoadLayersOnCompletion.setChecked(True)
             rows = run["rows"]
@@ -176,7 +183,7 @@ def batch_run(run, layers):
             record["error"] = traceback.format_exc()
         finally:
             for widget in QApplication.topLevelWidgets():
-                if type(widget).__name__ == "BatchAlgorithmDialog" and widget.isVisible():
+                if isinstance(widget, BatchAlgorithmDialog) and widget.isVisible():
                     widget.close()
 
     QTimer.singleShot(0, drive)

@@ -26,6 +26,8 @@ def session(wms_server, tmp_path_factory):
             {"kind": "dialog", "label": "pole", "parameters": {
                 "INPUT": f"@layer:{LAYER_3857}", "CENTER": "0,89.9 [EPSG:4326]", "CRS": "EPSG:4326",
                 "PIXEL_SIZE": 0.01, "OUTPUT": str(folder / "pole.tif")}},
+            {"kind": "dialog", "label": "unset", "press_run": False,
+             "parameters": {"INPUT": f"@layer:{LAYER_3857}"}},
             {"kind": "dialog", "label": "native", "algorithm": "native:createconstantrasterlayer",
              "press_run": False, "parameters": {}},
         ],
@@ -55,6 +57,10 @@ def test_dialog_widgets_fit_at_the_default_size_in_french(session):
     assert geometry["horizontal_scroll_range"] == native["horizontal_scroll_range"]
     labels = {placed["parameter"]: placed["text"] for placed in geometry["widgets"] if placed["role"] == "label"}
     assert labels["PIXEL_SIZE"].startswith("Taille de pixel") and labels["INPUT"] == "Couche en entrée"
+
+
+def test_unset_output_crs_names_the_layer_crs_in_french(session):
+    assert session["unset"]["crs_box"] == "SCR de la couche : EPSG:3857"
 
 
 def test_help_and_messages_in_french_with_french_numbers(session):

@@ -155,6 +155,11 @@ def test_dialog_widgets_fit_at_the_default_size_in_english(session):
     assert_fits(geometry)
 
 
+def test_unset_output_crs_names_the_layer_crs(session):
+    run = session["runs"]["dialog"]
+    assert run["dialog_class"] == "EdgeTileDialog" and run["crs_box"] == "Layer's CRS: EPSG:3857"
+
+
 def assert_fits(geometry):
     assert geometry["dialog"] == DEFAULT_DIALOG_SIZE
     assert geometry["horizontal_scroll_range"] == 0
