@@ -371,6 +371,126 @@
       <translation>WMS Edge : tuiles de contours Sobel/Prewitt de couches WMS</translation>
     </message>
     <message>
+      <location filename="../raster_io.py" line="81" />
+      <source>the layer's data provider cannot be used in a raster pipe</source>
+      <translation>le fournisseur de données de la couche ne peut pas servir dans une chaîne raster</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="285" />
+      <source>the layer has only an alpha band, no values to filter</source>
+      <translation>la couche n'a qu'une bande alpha, aucune valeur à filtrer</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="364" />
+      <source>QGIS could not read the layer's nodata mask</source>
+      <translation>QGIS n'a pas pu lire le masque des pixels sans données de la couche</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="87" />
+      <source>cannot reproject the layer: the raster pipe refused the projector</source>
+      <translation>impossible de reprojeter la couche : la chaîne raster a refusé le reprojecteur</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="220" />
+      <source>the WMS at {where} answered the GetMap request with an exception: {report}</source>
+      <translation>le WMS à l'adresse {where} a répondu à la requête GetMap par une exception : {report}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="223" />
+      <source>the WMS at {where} answered the GetMap request with HTTP {status} ({excerpt})</source>
+      <translation>le WMS à l'adresse {where} a répondu à la requête GetMap par un HTTP {status} ({excerpt})</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="226" />
+      <source>the GetMap request to the WMS at {where} failed: {error}</source>
+      <translation>la requête GetMap au WMS à l'adresse {where} a échoué : {error}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="229" />
+      <source>the WMS at {where} answered the GetMap request with {content} instead of an image: {excerpt}</source>
+      <translation>le WMS à l'adresse {where} a répondu à la requête GetMap par {content} au lieu d'une image : {excerpt}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="250" />
+      <source>the WMS at {where} answered the GetMap request with a {width} x {height} image instead of {expected_width} x {expected_height}</source>
+      <translation>le WMS à l'adresse {where} a répondu à la requête GetMap par une image de {width} x {height} au lieu de {expected_width} x {expected_height}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="257" />
+      <source>the WMS at {where} answered the GetMap request with a truncated {format} image</source>
+      <translation>le WMS à l'adresse {where} a répondu à la requête GetMap par une image {format} tronquée</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="100" />
+      <source>the layer's data provider returned no pixels for the tile</source>
+      <translation>le fournisseur de données de la couche n'a rendu aucun pixel pour la tuile</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="230" />
+      <source>a document</source>
+      <translation>un document</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="244" />
+      <source>the WMS at {where} answered the GetMap request with an image far too large: {error}</source>
+      <translation>le WMS à l'adresse {where} a répondu à la requête GetMap par une image bien trop grande : {error}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="247" />
+      <source>the WMS at {where} answered the GetMap request with something that is not an image ({description})</source>
+      <translation>le WMS à l'adresse {where} a répondu à la requête GetMap par autre chose qu'une image ({description})</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="316" />
+      <source>unexpected block data type {type}</source>
+      <translation>type de données de bloc inattendu {type}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="192" />
+      <source>QGIS reports: {message}</source>
+      <translation>QGIS signale : {message}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="288" />
+      <source>band {band} has a data type ({type}) that cannot be filtered; supported: 8 to 32-bit integers, 32 and 64-bit floats</source>
+      <translation>la bande {band} a un type de données ({type}) qui ne peut pas être filtré ; types acceptés : entiers de 8 à 32 bits, flottants de 32 et 64 bits</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="404" />
+      <source>GDAL cannot create {path}: {error}</source>
+      <translation>GDAL ne peut pas créer {path} : {error}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="408" />
+      <source>GDAL cannot read the CRS {crs}</source>
+      <translation>GDAL ne sait pas lire le SCR {crs}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="419" />
+      <source>GDAL failed to write {path}: {error}</source>
+      <translation>GDAL n'a pas pu écrire {path} : {error}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="99" />
+      <source>the layer's data provider returned no pixels for the tile: {detail}</source>
+      <translation>le fournisseur de données de la couche n'a rendu aucun pixel pour la tuile : {detail}</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="164" />
+      <source>the WMS at {where} did not answer the GetMap request within {seconds} s (QGIS's network timeout)</source>
+      <translation>le WMS à l'adresse {where} n'a pas répondu à la requête GetMap en {seconds} s (le délai réseau de QGIS)</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="420" />
+      <source>unknown error</source>
+      <translation>erreur inconnue</translation>
+    </message>
+    <message>
+      <location filename="../raster_io.py" line="168" />
+      <source>the GetMap request to the WMS at {where} was aborted</source>
+      <translation>la requête GetMap au WMS à l'adresse {where} a été interrompue</translation>
+    </message>
+    <message>
       <location filename="../remote/algorithm.py" line="409" />
       <source>optional</source>
       <translation>facultatif</translation>
