@@ -118,6 +118,8 @@ def standard_run(run, layers):
             context = createContext()
             for name, value in run["parameters"].items():
                 dialog.mainWidget().wrappers[name].setParameterValue(value_for(value, layers), context)
+            record["texts"] = {name: wrapper.wrappedWidget().text() for name, wrapper in
+                               dialog.mainWidget().wrappers.items() if hasattr(wrapper.wrappedWidget(), "text")}
             crs_box = dialog.mainWidget().wrappers.get("CRS")
             if crs_box is not None:
                 combo = crs_box.wrappedWidget().findChild(QComboBox)

@@ -80,6 +80,8 @@ def session(wms_server, tmp_path_factory):
                     {"INPUT": f"@layer:{LAYER_3857}", "EXTENT": extent_text(tile), "WIDTH": 8, "HEIGHT": 8,
                      "PIXEL_SIZE": 1.0, "METHOD": 1, "OUTPUT": outputs[f"batch_{row}"]}
                     for row, tile in enumerate(BATCH_TILES)]},
+                {"kind": "dialog", "label": "decimals", "press_run": False, "parameters": {
+                    "INPUT": f"@layer:{LAYER_3857}", "PIXEL_SIZE": 0.0005 / 512}},
                 {"kind": "dialog", "label": "model", "algorithm": "model:edge_tile_model", "parameters": {
                     "layer": f"@layer:{LAYER_3857}", "edge_tile:edges": outputs["model"]}},
             ],
@@ -153,6 +155,11 @@ def test_model_run_from_its_dialog_loads_the_tile(session):
 def test_dialog_widgets_fit_at_the_default_size_in_english(session):
     geometry = session["runs"]["dialog"]["geometry"]
     assert_fits(geometry)
+
+
+def test_pixel_size_box_shows_a_geographic_pixel_size(session):
+    """The tutorial's 0.0005°/512 reads 0.0000009766, not 0.000001 (6 decimals) or 0."""
+    assert session["runs"]["decimals"]["texts"]["PIXEL_SIZE"] == "0.0000009766"
 
 
 def test_unset_output_crs_names_the_layer_crs(session):
