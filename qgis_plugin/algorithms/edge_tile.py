@@ -224,7 +224,7 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
                 backends.run_remote(job, feedback)
             else:
                 backends.run_in_process(job, feedback)
-        except BaseException:
+        except Exception:
             # Nothing to load after a failure, so QGIS reports no "layers not correctly generated".
             layers = context.layersToLoadOnCompletion()
             layers.pop(output, None)
