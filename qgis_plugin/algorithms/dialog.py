@@ -1,5 +1,7 @@
 """The algorithm's dialog in the QGIS window: QGIS's own, with the output CRS box saying which CRS an
-unset output CRS means (the input layer's), and following the layer chosen.
+unset output CRS means (the input layer's), and following the layer chosen; and, when the parameters
+need more width than the splitter gives them (QGIS's own "open output file…" check box in French),
+the help panel yields that width, so nothing needs horizontal scrolling.
 
 Processing opens it through ``createCustomParametersWidget`` (toolbox, ``processing.execAlgorithmDialog``);
 batch mode and the model builder keep QGIS's dialogs. Imported only there: it needs Processing's GUI.
@@ -12,8 +14,13 @@ from processing.tools.dataobjects import createContext
 from qgis.core import QgsProcessingParameters
 from qgis.gui import QgsProjectionSelectionWidget
 from qgis.PyQt import sip
+from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtWidgets import QScrollArea, QSplitter
 
 from ..translation import tr
+
+#: The help panel never narrower than this when it makes room for the parameters.
+MIN_HELP_WIDTH = 150
 
 
 class EdgeTileDialog(AlgorithmDialog):
@@ -28,6 +35,20 @@ class EdgeTileDialog(AlgorithmDialog):
         self._layer_wrapper = wrappers[algorithm.INPUT]
         self._layer_wrapper.widgetValueHasChanged.connect(self._show_layer_crs)
         self._show_layer_crs()
+
+    def showEvent(self, event):  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_parameters)  # once the layout has given the panels their sizes
+
+    def _fit_parameters(self):
+        scroll, splitter = self.mainWidget().findChild(QScrollArea), self.findChild(QSplitter)
+        if scroll is None or splitter is None or splitter.count() != 2:
+            return
+        missing = scroll.widget().minimumSizeHint().width() - scroll.viewport().width()
+        parameters, help_panel = splitter.sizes()
+        give = min(missing, help_panel - MIN_HELP_WIDTH)
+        if give > 0:
+            splitter.setSizes([parameters + give, help_panel - give])
 
     def _show_layer_crs(self, *_):
         layer = QgsProcessingParameters.parameterAsRasterLayer(

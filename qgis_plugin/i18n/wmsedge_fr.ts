@@ -4,12 +4,12 @@
   <context>
     <name>WmsEdge</name>
     <message>
-      <location filename="../algorithms/dialog.py" line="36" />
+      <location filename="../algorithms/dialog.py" line="57" />
       <source>Layer's CRS</source>
       <translation>SCR de la couche</translation>
     </message>
     <message>
-      <location filename="../algorithms/dialog.py" line="36" />
+      <location filename="../algorithms/dialog.py" line="57" />
       <source>Layer's CRS: {crs}</source>
       <translation>SCR de la couche : {crs}</translation>
     </message>

@@ -113,6 +113,7 @@ def standard_run(run, layers):
         try:
             dialog = modal_dialog(AlgorithmDialog)
             spin(lambda: dialog.mainWidget() is not None and dialog.mainWidget().wrappers, 30)
+            QApplication.processEvents()  # what the dialog does once shown, before a user can look
             record["geometry"] = widget_geometry(dialog)
             record["dialog_class"] = type(dialog).__name__
             context = createContext()

@@ -174,3 +174,4 @@ def assert_fits(geometry):
                                                                         "CRS", "WPS_URL", "OUTPUT"}
     for placed in geometry["widgets"]:
         assert 0 <= placed["x"] and placed["x"] + placed["width"] <= geometry["viewport_width"], placed
+        assert placed["minimum_width"] <= placed["width"], placed
