@@ -72,8 +72,9 @@ package: ## Build dist/$(PLUGIN_NAME).zip for QGIS "Install from ZIP"
 deploy: package ## Install the plugin zip into the default QGIS profile
 	/usr/bin/python3 scripts/package_plugin.py --name $(PLUGIN_NAME) --deploy
 
-screenshot: install ## Picture of the Processing toolbox listing remote WPS processes (docs/remote-toolbox.png), under Xvfb
+screenshot: install ## Pictures from the real QGIS desktop under Xvfb: docs/remote-toolbox.png, docs/desktop-dialog.png, docs/desktop-result.png
 	xvfb-run -a $(PY) scripts/screenshot_toolbox.py
+	$(PY) scripts/screenshot_desktop.py
 
 translations: install ## Refresh i18n/*.ts from the code and compile the .qm files
 	/usr/bin/python3 scripts/translations.py

@@ -1,4 +1,4 @@
-"""The two ways to compute an edge tile: in this QGIS, or on our WPS server.
+"""The two ways to compute an edge tile: in this QGIS, or on the WMS Edge WPS server.
 
 Both take a :class:`TileJob` prepared by the algorithm (grid, CRS, method,
 output path) and write the float32 GeoTIFF at ``job.output``.
@@ -27,6 +27,9 @@ from .core.georef import TileGrid, epsg_code
 from .raster_io import RasterReadCanceled, RasterReadError, read_tile_pixels, write_geotiff
 from .translation import tr
 from .wps_client import (
+    ACCEPTED,
+    PAUSED,
+    STARTED,
     SUCCEEDED,
     BoundingBoxInput,
     LiteralInput,
@@ -45,6 +48,13 @@ from .wps_client import (
 WPS_PROCESS = "get_raster_process"
 GEOTIFF_MIME_TYPE = "image/tiff; subtype=geotiff"
 WMS_FORMATS = ("image/png", "image/jpeg")
+#: What the log says when the job reaches each status (functions: translated when called).
+STATUS_MESSAGES = {
+    ACCEPTED: lambda: tr("WPS server: the job is accepted and waits for its turn."),
+    STARTED: lambda: tr("WPS server: the job is running."),
+    PAUSED: lambda: tr("WPS server: the job is paused."),
+    SUCCEEDED: lambda: tr("WPS server: the job is finished."),
+}
 
 
 @dataclass
@@ -65,6 +75,19 @@ def canceled() -> QgsProcessingException:
 
 
 # ---------------------------------------------------------------- in-process
+
+
+def provider_for_tile(layer) -> QgsRasterDataProvider:
+    """A clone of the layer's provider that asks the WMS for what the WPS asks too.
+
+    A layer drawn on a canvas has the screen's DPI, and a WMS source from the Data Source Manager
+    (``dpiMode=7``) then sends DPI, MAP_RESOLUTION and FORMAT_OPTIONS=dpi: with each GetMap, which
+    change how the WMS draws (line widths, symbols, labels). The WPS, an OGC client, sends none, and the
+    tile is a grid of a given pixel size, not a screen: so neither backend sends them (DPI -1 = none).
+    """
+    provider = layer.dataProvider().clone()
+    provider.setDpi(-1)
+    return provider
 
 
 def run_in_process(job: TileJob, feedback: QgsProcessingFeedback) -> None:
@@ -117,6 +140,7 @@ class WmsSource:
     url: str
     layers: str
     image_format: str
+    styles: str = ""
 
 
 def wms_source(provider_key: str, source: str) -> WmsSource:
@@ -139,7 +163,13 @@ def wms_source(provider_key: str, source: str) -> WmsSource:
     if not url or not layers:
         raise QgsProcessingException(tr("The layer's source has no WMS URL or layer name."))
     image_format = parts.get("format") or "image/png"
-    return WmsSource(url, layers, image_format)
+    styles = ",".join(uri.params("styles"))
+    if styles.strip(","):
+        raise QgsProcessingException(tr(
+            "The layer asks the WMS for the style(s) '{styles}', which the remote backend cannot pass on "
+            "(it always uses the default style). Use the in-process backend, or the layer with its default "
+            "style.").format(styles=styles))
+    return WmsSource(url, layers, image_format, styles)
 
 
 def run_remote(job: TileJob, feedback: QgsProcessingFeedback) -> None:
@@ -152,8 +182,9 @@ def run_remote(job: TileJob, feedback: QgsProcessingFeedback) -> None:
             crs=job.crs.authid() or job.crs.description()))
     image_format = source.image_format
     if image_format not in WMS_FORMATS:
-        feedback.pushInfo(tr("The layer's format {format} is not offered by the WPS; asking for image/png.").format(
-            format=image_format))
+        feedback.reportError(tr("The remote backend asks the WMS for {formats}, not the layer's {format}: "
+                                "asking for image/png, which may give other pixels than the in-process "
+                                "backend.").format(formats=", ".join(WMS_FORMATS), format=image_format))
         image_format = "image/png"
     extent = job.grid.extent
     inputs = [
@@ -168,15 +199,16 @@ def run_remote(job: TileJob, feedback: QgsProcessingFeedback) -> None:
     ]
     outputs = [OutputRequest("image", as_reference=True, mime_type=GEOTIFF_MIME_TYPE)]
     client = WpsClient(job.wps_url, feedback=feedback)
-    last_message = []
+    reported = set()
 
     def on_status(response):
         percent = 100 if response.status == SUCCEEDED else response.percent
         if percent is not None:
             feedback.setProgress(5 + 0.85 * max(0, min(100, percent)))
-        if response.message and response.message not in last_message:
-            last_message[:] = [response.message]
-            feedback.pushInfo(tr("WPS: {message}").format(message=response.message))
+        # The server's own status texts are in English and name its software: say it in our words.
+        if response.status in STATUS_MESSAGES and response.status not in reported:
+            reported.add(response.status)
+            feedback.pushInfo(STATUS_MESSAGES[response.status]())
 
     try:
         feedback.pushInfo(tr("Asking {url} for {process}…").format(url=redact(job.wps_url), process=WPS_PROCESS))

@@ -42,6 +42,7 @@ from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
 from .core.files import atomic_path
 from .core.georef import TileGrid
 from .core.wms import WmsServiceException, describe_bytes, exception_from_xml
+from .translation import tr
 
 _NUMPY_TYPES = {
     Qgis.Byte: np.uint8,
@@ -77,13 +78,13 @@ def read_tile_pixels(provider: QgsRasterDataProvider, grid: TileGrid, grid_crs: 
     pipe = QgsRasterPipe()
     source_crs = provider.crs()
     if not pipe.set(provider):
-        raise RasterReadError("the layer's data provider cannot be used in a raster pipe")
+        raise RasterReadError(tr("the layer's data provider cannot be used in a raster pipe"))
     if source_crs != grid_crs:
         projector = QgsRasterProjector()
         projector.setCrs(source_crs, grid_crs, transform_context)
         projector.setPrecision(QgsRasterProjector.Exact)
         if not pipe.set(projector):
-            raise RasterReadError("cannot reproject the layer: the raster pipe refused the projector")
+            raise RasterReadError(tr("cannot reproject the layer: the raster pipe refused the projector"))
     rectangle = QgsRectangle(grid.extent.xmin, grid.extent.ymin, grid.extent.xmax, grid.extent.ymax)
     source = pipe.last()
 
@@ -95,8 +96,8 @@ def read_tile_pixels(provider: QgsRasterDataProvider, grid: TileGrid, grid_crs: 
         getmap_check.raise_first_problem()
         if block is None or not block.isValid() or block.isEmpty():
             detail = block.error().summary() if block is not None and not block.error().isEmpty() else ""
-            raise RasterReadError("the layer's data provider returned no pixels for the tile"
-                                  + (f": {detail}" if detail else ""))
+            raise RasterReadError(tr("the layer's data provider returned no pixels for the tile: {detail}").format(
+                detail=detail) if detail else tr("the layer's data provider returned no pixels for the tile"))
         return block
 
     if provider.dataType(1) in _COLOR_TYPES:
@@ -163,10 +164,11 @@ class GetMapCheck:
     def raise_first_problem(self):
         for request_id, where in self._aborted:
             if request_id in self._timed_out:
-                self.problems.append(f"the WMS at {where} did not answer the GetMap request within "
-                                     f"{QgsNetworkAccessManager.timeout() / 1000:g} s (QGIS's network timeout)")
+                self.problems.append(tr("the WMS at {where} did not answer the GetMap request within {seconds} s "
+                                        "(QGIS's network timeout)").format(
+                    where=where, seconds=f"{QgsNetworkAccessManager.timeout() / 1000:g}"))
             elif self.feedback is None or not self.feedback.isCanceled():
-                self.problems.append(f"the GetMap request to the WMS at {where} was aborted")
+                self.problems.append(tr("the GetMap request to the WMS at {where} was aborted").format(where=where))
         if self.problems or self.logged:
             raise RasterReadError((self.problems or self.logged)[0])
 
@@ -190,7 +192,7 @@ class GetMapCheck:
         if any(url in message for url in self._urls):
             for url in self._urls:
                 message = message.replace(url, _where(QUrl(url)))
-            self.logged.append(f"QGIS reports: {message}")
+            self.logged.append(tr("QGIS reports: {message}").format(message=message))
 
     def _check(self, reply, expected):
         if reply.error() == QNetworkReply.NetworkError.OperationCanceledError:
@@ -219,14 +221,17 @@ def _getmap_problem(reply, expected) -> str | None:
     looks_like_xml = "xml" in content_type or "html" in content_type or body[:256].lstrip().startswith(b"<")
     report = exception_from_xml(body, where) if looks_like_xml else None
     if isinstance(report, WmsServiceException):
-        return f"the WMS at {where} answered the GetMap request with an exception: {report}"
+        return tr("the WMS at {where} answered the GetMap request with an exception: {report}").format(
+            where=where, report=report)
     if status is not None and status >= 400:
-        return f"the WMS at {where} answered the GetMap request with HTTP {status} ({_excerpt(body)})"
+        return tr("the WMS at {where} answered the GetMap request with HTTP {status} ({excerpt})").format(
+            where=where, status=status, excerpt=_excerpt(body))
     if error != QNetworkReply.NetworkError.NoError:
-        return f"the GetMap request to the WMS at {where} failed: {reply.errorString()}"
+        return tr("the GetMap request to the WMS at {where} failed: {error}").format(
+            where=where, error=reply.errorString())
     if looks_like_xml:
-        return (f"the WMS at {where} answered the GetMap request with {content_type or 'a document'} "
-                f"instead of an image: {_excerpt(body)}")
+        return tr("the WMS at {where} answered the GetMap request with {content} instead of an image: "
+                  "{excerpt}").format(where=where, content=content_type or tr("a document"), excerpt=_excerpt(body))
     return _image_problem(body, content_type, expected, where)
 
 
@@ -240,17 +245,21 @@ def _image_problem(body: bytes, content_type: str, expected, where: str) -> str 
     try:
         image = Image.open(io.BytesIO(body), formats=("PNG", "JPEG"))
     except Image.DecompressionBombError as exc:
-        return f"the WMS at {where} answered the GetMap request with an image far too large: {exc}"
+        return tr("the WMS at {where} answered the GetMap request with an image far too large: {error}").format(
+            where=where, error=exc)
     except (OSError, SyntaxError, ValueError):
-        return (f"the WMS at {where} answered the GetMap request with something that is not an image "
-                f"({describe_bytes(body)})")
+        return tr("the WMS at {where} answered the GetMap request with something that is not an image "
+                  "({description})").format(where=where, description=describe_bytes(body))
     if expected is not None and image.size != expected:
-        return (f"the WMS at {where} answered the GetMap request with a {image.width} x {image.height} image "
-                f"instead of {expected[0]} x {expected[1]}")
+        return tr("the WMS at {where} answered the GetMap request with a {width} x {height} image instead of "
+                  "{expected_width} x {expected_height}").format(where=where, width=image.width, height=image.height,
+                                                                 expected_width=expected[0],
+                                                                 expected_height=expected[1])
     complete = (body.endswith(b"IEND\xaeB`\x82") if image.format == "PNG"
                 else body.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"))
     if not complete:
-        return f"the WMS at {where} answered the GetMap request with a truncated {image.format} image"
+        return tr("the WMS at {where} answered the GetMap request with a truncated {format} image").format(
+            where=where, format=image.format)
     return None
 
 
@@ -277,11 +286,12 @@ def _bands_to_read(provider) -> _Bands:
         else:
             others.append(band)
     if not others:
-        raise RasterReadError("the layer has only an alpha band, no values to filter")
+        raise RasterReadError(tr("the layer has only an alpha band, no values to filter"))
     for band in others:
         if provider.dataType(band) not in _NUMPY_TYPES:
-            raise RasterReadError(f"band {band} has a data type ({provider.dataType(band)}) that cannot be "
-                                  "filtered; supported: 8 to 32-bit integers, 32 and 64-bit floats")
+            raise RasterReadError(tr("band {band} has a data type ({type}) that cannot be filtered; supported: "
+                                     "8 to 32-bit integers, 32 and 64-bit floats").format(
+                band=band, type=provider.dataType(band)))
     return _Bands(others[:3] if len(others) >= 3 else others[:1], alpha)
 
 
@@ -307,7 +317,7 @@ def _band_values(block, grid):
     """(values, valid mask) of one band block; nodata, NaN and masked pixels are invalid."""
     dtype = _NUMPY_TYPES.get(block.dataType())
     if dtype is None:
-        raise RasterReadError(f"unexpected block data type {block.dataType()}")
+        raise RasterReadError(tr("unexpected block data type {type}").format(type=block.dataType()))
     values = np.frombuffer(bytes(block.data()), dtype=dtype, count=grid.width * grid.height)
     values = values.reshape(grid.height, grid.width)
     valid = np.ones(values.shape, dtype=bool)
@@ -355,7 +365,7 @@ def _valid_from_nodata_bitmap(block, grid) -> np.ndarray:
     renderer = QgsSingleBandGrayRenderer(source, 1)
     painted = renderer.block(1, QgsRectangle(0, 0, 1, 1), grid.width, grid.height)
     if painted is None or not painted.isValid():
-        raise RasterReadError("QGIS could not read the layer's nodata mask")
+        raise RasterReadError(tr("QGIS could not read the layer's nodata mask"))
     alpha = np.frombuffer(painted.data(), dtype=np.uint8, count=grid.width * grid.height * 4)[3::4]
     return alpha.reshape(grid.height, grid.width) != 0
 
@@ -395,11 +405,11 @@ def write_geotiff(path: str, gradient: np.ndarray, grid: TileGrid, crs: QgsCoord
         dataset = gdal.GetDriverByName("GTiff").Create(
             temporary, grid.width, grid.height, 1, gdal.GDT_Float32, options=list(_geotiff_options()))
         if dataset is None:
-            raise OSError(f"GDAL cannot create {path}: {gdal.GetLastErrorMsg()}")
+            raise OSError(tr("GDAL cannot create {path}: {error}").format(path=path, error=gdal.GetLastErrorMsg()))
         spatial_reference = osr.SpatialReference()
         wkt = crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
         if spatial_reference.ImportFromWkt(wkt) != 0:
-            raise ValueError(f"GDAL cannot read the CRS {crs.authid() or crs.description()}")
+            raise ValueError(tr("GDAL cannot read the CRS {crs}").format(crs=crs.authid() or crs.description()))
         band = dataset.GetRasterBand(1)
         failures = [
             dataset.SetGeoTransform(grid.geotransform()),
@@ -410,4 +420,5 @@ def write_geotiff(path: str, gradient: np.ndarray, grid: TileGrid, crs: QgsCoord
         dataset.FlushCache()
         band = dataset = None
         if any(failures) or gdal.GetLastErrorType() >= gdal.CE_Failure:
-            raise OSError(f"GDAL failed to write {path}: {gdal.GetLastErrorMsg() or 'unknown error'}")
+            raise OSError(tr("GDAL failed to write {path}: {error}").format(
+                path=path, error=gdal.GetLastErrorMsg() or tr("unknown error")))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
     QgsDataSourceUri,
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -17,23 +17,31 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
-    QgsRasterDataProvider,
     QgsUnitTypes,
 )
+from qgis.PyQt.QtCore import QLocale
+from qgis.PyQt.QtGui import QIcon
 
 from .. import backends
 from ..core.filters import METHODS
 from ..core.georef import Extent, grid_from_center, grid_from_extent
 from ..settings import default_wps_url
 from ..translation import tr
+from .tile_grid import (
+    DEFAULT_GEOGRAPHIC_PIXEL_SIZE,
+    DEFAULT_PIXEL_SIZE_METRES,
+    DEFAULT_SIZE,
+    MAX_SIZE,
+    check_pixel_size,
+    check_size,
+    check_within_crs,
+    default_pixel_size,
+    number,
+)
 
-MAX_SIZE = 4096
-DEFAULT_SIZE = 512
-#: The tutorial's tile: 0.0005 degrees across 512 pixels.
-DEFAULT_GEOGRAPHIC_PIXEL_SIZE = 0.0005 / 512
-#: About the same ground size in a projected CRS (0.0005 degrees of latitude is about 55 m).
-DEFAULT_PROJECTED_PIXEL_SIZE_METRES = 0.1
+ICON_PATH = Path(__file__).resolve().parent.parent / "icons" / "edge_tile.svg"
 
+PIXEL_SIZE_DECIMALS = 10
 BACKEND_IN_PROCESS, BACKEND_REMOTE = 0, 1
 
 
@@ -78,35 +86,51 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
     def tags(self):
         return tr("edge,sobel,prewitt,gradient,wms,wps,filter").split(",")
 
+    def icon(self):
+        return QIcon(str(ICON_PATH))
+
+    def createCustomParametersWidget(self, parent=None):  # noqa: N802 (QGIS API)
+        from .dialog import EdgeTileDialog  # Processing's GUI: the QGIS window only
+
+        return EdgeTileDialog(self, parent=parent)
+
     def shortHelpString(self):
         return tr(
             "<p>Computes a Sobel or Prewitt gradient tile of a raster layer (WMS is the main case) and writes "
             "it as a float32 GeoTIFF with exact extent, pixel size and CRS.</p>"
             "<h3>Parameters</h3>"
-            "<p><b>Input layer</b>: the raster layer. The in-process backend reads any layer QGIS reads (WMS, "
-            "WMTS, XYZ, GeoTIFF…) through QGIS's own data provider, so QGIS's proxy and authentication "
-            "settings apply. The remote backend needs a WMS layer.</p>"
+            "<p><b>Input layer</b>: the raster layer (WMS or any raster). The in-process backend reads any layer "
+            "QGIS reads (WMS, WMTS, XYZ, GeoTIFF…) through QGIS's own data provider, so QGIS's proxy and "
+            "authentication settings apply. The remote backend needs a WMS layer.</p>"
             "<p><b>Tile centre</b> or <b>Tile extent</b>: give exactly one. A centre may be in any CRS "
             "(click it on the map); the tile is then Width x Height pixels of the given pixel size around it. "
             "An extent is covered exactly by Width x Height pixels, or, if a pixel size is given, by as many "
             "square pixels of that size as needed (the extent grows around its centre to whole pixels).</p>"
-            "<p><b>Width</b>, <b>Height</b>: tile size in pixels, 1 to 4096 (default 512).</p>"
+            "<p><b>Width</b>, <b>Height</b>: tile size in pixels, 1 to {max_size} (default {default_size}).</p>"
             "<p><b>Pixel size</b>: in units of the output CRS (degrees for a geographic CRS, usually metres "
-            "for a projected one). Default: the layer's own resolution when it has one (e.g. a GeoTIFF) and "
-            "the output CRS is the layer's; otherwise 0.0005°/512 (about 0.1 m, the tutorial's tile of "
-            "0.0005° over 512 pixels) in a geographic CRS, and 0.1 m in a projected CRS.</p>"
-            "<p><b>Output CRS</b>: default the layer's CRS. The remote backend needs an EPSG code.</p>"
+            "for a projected one). When empty: the layer's own resolution when it has one (e.g. a GeoTIFF) and "
+            "the output CRS is the layer's; otherwise, in the QGIS window, the resolution of the map canvas "
+            "showing the centre (the tile then covers as many screen pixels as it has pixels); otherwise "
+            "(qgis_process, scripts) {default_metres} m per pixel in a projected CRS and {default_degrees}° "
+            "(about {default_metres} m) in a geographic CRS. A tile beyond the CRS's valid area (latitudes "
+            "beyond ±90°, wider than the CRS's whole extent), a pixel size of 0 or a tile of more than "
+            "{max_size} pixels across is refused before any request.</p>"
+            "<p><b>Output CRS</b>: when not set, the layer's CRS. The remote backend needs an EPSG code.</p>"
             "<p><b>Method</b>: sobel_x, sobel_y, prewitt_x, prewitt_y (the tutorial's four), sobel_magnitude, "
             "prewitt_magnitude (square root of the sum of the squared x and y gradients).</p>"
-            "<p><b>Backend</b>: in-process (this QGIS computes) or remote WPS (our WPS server's "
-            "get_raster_process computes, asynchronously; progress follows the server's status). In process, each "
-            "WMS request waits at most QGIS's network timeout (Settings ▸ Options ▸ Network; it starts again "
-            "whenever data arrives). A WMS that refuses the connection, does not answer in time or answers with "
-            "anything but the image asked for (an error page, a service exception, a broken image or one of the "
-            "wrong size) stops the algorithm with a message naming the problem, and no file is written.</p>"
+            "<p><b>Backend</b>: in-process (this QGIS computes) or remote WPS (the WMS Edge WPS server's "
+            "get_raster_process computes, asynchronously; progress follows the server's status). Both ask "
+            "the WMS for the same image: the layer's format, styles and layers, the output CRS, and no DPI "
+            "parameters (a screen setting of QGIS's canvas that the WPS cannot send), so they give the same "
+            "pixels. The remote backend refuses a layer with a named style, which it cannot forward. "
+            "In process, each WMS request waits at most QGIS's network timeout (Settings ▸ Options ▸ "
+            "Network; it starts again whenever data arrives). A WMS that refuses the connection, does not "
+            "answer in time or answers with anything but the image asked for (an error page, a service "
+            "exception, a broken image or one of the wrong size) stops the algorithm with a message naming "
+            "the problem, and no file is written.</p>"
             "<p><b>WPS URL</b>: the WPS endpoint of the remote backend (default from the plugin setting "
             "wmsedge/wps_url, else http://127.0.0.1:5000/wps).</p>"
-            "<p><b>Output</b>: the GeoTIFF.</p>"
+            "<p><b>Edge tile</b>: the output GeoTIFF, added to the project when the run succeeds.</p>"
             "<h3>Values and sign convention</h3>"
             "<p>Values are float32, signed, in the input's gray-level units (RGB converted to gray with the "
             "ITU-R 601-2 luma weights), never clipped. Kernels are unnormalised correlations (Sobel 1-2-1, "
@@ -114,33 +138,35 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             "increases northward (bottom to top). Every pixel is a true gradient: the source is read with one "
             "extra pixel on each side. Transparent or nodata source pixels give nodata (NaN) and no false "
             "edges around them.</p>"
-        )
+        ).format(max_size=number(MAX_SIZE), default_size=number(DEFAULT_SIZE),
+                 default_metres=number(DEFAULT_PIXEL_SIZE_METRES),
+                 default_degrees=QLocale().toString(DEFAULT_GEOGRAPHIC_PIXEL_SIZE, "f", 7))
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Input layer (WMS or any raster)")))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Input layer")))
         self.addParameter(QgsProcessingParameterPoint(self.CENTER, tr("Tile centre"), optional=True))
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Tile extent (instead of a centre)"),
-                                                       optional=True))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Tile extent"), optional=True))
         for key, label in ((self.WIDTH, tr("Width (pixels)")), (self.HEIGHT, tr("Height (pixels)"))):
             self.addParameter(QgsProcessingParameterNumber(
                 key, label, QgsProcessingParameterNumber.Integer, DEFAULT_SIZE, minValue=1, maxValue=MAX_SIZE))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, tr("Pixel size (output CRS units; empty for the default)"),
-            QgsProcessingParameterNumber.Double, None, optional=True, minValue=0.0))
-        self.addParameter(QgsProcessingParameterCrs(self.CRS, tr("Output CRS (default: the layer's)"),
-                                                    optional=True))
+        pixel_size = QgsProcessingParameterNumber(self.PIXEL_SIZE, tr("Pixel size"),
+                                                  QgsProcessingParameterNumber.Double, None, optional=True,
+                                                  minValue=0.0)
+        # Enough decimals for degrees: 1e-9° is about 0.1 mm.
+        pixel_size.setMetadata({"widget_wrapper": {"decimals": PIXEL_SIZE_DECIMALS}})
+        self.addParameter(pixel_size)
+        self.addParameter(QgsProcessingParameterCrs(self.CRS, tr("Output CRS"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.METHOD, tr("Method"), options=list(METHODS),
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(
             self.BACKEND, tr("Backend"), options=[tr("In-process (this QGIS)"), tr("Remote WPS server")],
             defaultValue=BACKEND_IN_PROCESS))
-        self.addParameter(QgsProcessingParameterString(self.WPS_URL, tr("WPS URL (remote backend)"),
-                                                       defaultValue=default_wps_url(),
+        self.addParameter(QgsProcessingParameterString(self.WPS_URL, tr("WPS URL"), defaultValue=default_wps_url(),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Edge tile")))
 
     def prepareAlgorithm(self, parameters, context, feedback):
-        """Resolve the layer and the tile grid on the main thread (layers are not thread-safe)."""
+        """Resolve the layer and the tile grid on the main thread (layers and canvases are not thread-safe)."""
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         if layer is None:
             raise QgsProcessingException(tr("The input layer could not be loaded."))
@@ -154,46 +180,61 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             crs = layer.crs()
         if not crs.isValid():
             raise QgsProcessingException(tr("The layer has no CRS: choose an output CRS."))
-        grid = self._grid(parameters, context, layer, crs)
+        grid = self._grid(parameters, context, feedback, layer, crs)
         self._backend = self.parameterAsEnum(parameters, self.BACKEND, context)
         wps_url = (self.parameterAsString(parameters, self.WPS_URL, context) or "").strip()
         if self._backend == BACKEND_REMOTE:
             if not wps_url:
                 raise QgsProcessingException(tr("The remote backend needs a WPS URL."))
             backends.wms_source(layer.providerType(), layer.source())
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        if os.path.splitext(output)[1].lower() not in (".tif", ".tiff"):
-            raise QgsProcessingException(tr("The output is a GeoTIFF: give a file name ending in .tif, not {path}")
-                                         .format(path=output))
         self._job = backends.TileJob(
             grid=grid,
             crs=crs,
             method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
-            output=output,
+            output="",
             transform_context=context.transformContext(),
-            provider=layer.dataProvider().clone() if self._backend == BACKEND_IN_PROCESS else None,
+            provider=backends.provider_for_tile(layer) if self._backend == BACKEND_IN_PROCESS else None,
             provider_key=layer.providerType(),
             source=layer.source(),
             wps_url=wps_url,
         )
-        feedback.pushInfo(tr("Tile: {width} x {height} pixels of {px:.10g} x {py:.10g} {units}, extent "
-                             "{xmin:.10g}, {ymin:.10g}, {xmax:.10g}, {ymax:.10g} in {crs}.").format(
-            width=grid.width, height=grid.height, px=grid.pixel_size_x, py=grid.pixel_size_y,
-            units=QgsUnitTypes.toString(crs.mapUnits()), xmin=grid.extent.xmin, ymin=grid.extent.ymin,
-            xmax=grid.extent.xmax, ymax=grid.extent.ymax, crs=crs.authid() or crs.description()))
+        feedback.pushInfo(tr("Tile: {width} x {height} pixels of {px} x {py} {units}, extent "
+                             "{xmin}, {ymin}, {xmax}, {ymax} in {crs}.").format(
+            width=grid.width, height=grid.height, px=number(grid.pixel_size_x), py=number(grid.pixel_size_y),
+            units=QgsUnitTypes.toString(crs.mapUnits()), xmin=number(grid.extent.xmin),
+            ymin=number(grid.extent.ymin), xmax=number(grid.extent.xmax), ymax=number(grid.extent.ymax),
+            crs=crs.authid() or crs.description()))
         return True
 
     def processAlgorithm(self, parameters, context, feedback):
+        """The output is registered here, in the context this run returns its results in.
+
+        When the dialog runs the algorithm as a background task, processAlgorithm gets a context of its
+        own whose layers to load replace the dialog's (QgsProcessingContext.takeResultsFrom): a layer
+        registered in prepareAlgorithm would be lost. QGIS's own algorithms register here too.
+        """
         job, self._job = self._job, None
-        if self._backend == BACKEND_REMOTE:
-            backends.run_remote(job, feedback)
-        else:
-            backends.run_in_process(job, feedback)
-        return {self.OUTPUT: job.output}
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        try:
+            if os.path.splitext(output)[1].lower() not in (".tif", ".tiff"):
+                raise QgsProcessingException(tr(
+                    "The output is a GeoTIFF: give a file name ending in .tif, not {path}").format(path=output))
+            job.output = output
+            if self._backend == BACKEND_REMOTE:
+                backends.run_remote(job, feedback)
+            else:
+                backends.run_in_process(job, feedback)
+        except Exception:
+            # Nothing to load after a failure, so QGIS reports no "layers not correctly generated".
+            layers = context.layersToLoadOnCompletion()
+            layers.pop(output, None)
+            context.setLayersToLoadOnCompletion(layers)
+            raise
+        return {self.OUTPUT: output}
 
     # ------------------------------------------------------------ the tile grid
 
-    def _grid(self, parameters, context, layer, crs):
+    def _grid(self, parameters, context, feedback, layer, crs):
         has_center = _given(parameters.get(self.CENTER))
         has_extent = _given(parameters.get(self.EXTENT))
         if has_center == has_extent:
@@ -205,41 +246,33 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
         pixel_size = None
         if _given(parameters.get(self.PIXEL_SIZE)):
             pixel_size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
-            if not pixel_size > 0:
-                raise QgsProcessingException(tr("The pixel size must be greater than 0."))
+            check_pixel_size(pixel_size)
         try:
             if has_center:
                 point = self.parameterAsPoint(parameters, self.CENTER, context, crs)
-                size_x, size_y = (pixel_size, pixel_size) if pixel_size else default_pixel_size(layer, crs)
+                if pixel_size:
+                    size_x = size_y = pixel_size
+                else:
+                    (size_x, size_y), origin = default_pixel_size(
+                        layer, crs, self.parameterAsPoint(parameters, self.CENTER, context),
+                        self.parameterAsPointCrs(parameters, self.CENTER, context), context.transformContext())
+                    feedback.pushInfo(tr("Pixel size: {size} ({origin}).").format(size=number(size_x),
+                                                                                origin=origin))
                 grid = grid_from_center(point.x(), point.y(), width, height, size_x, size_y)
             else:
                 rectangle = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
                 extent = Extent(rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(),
                                 rectangle.yMaximum())
-                grid = (grid_from_extent(extent, pixel_size=pixel_size) if pixel_size
-                        else grid_from_extent(extent, width, height))
+                if pixel_size:
+                    grid = grid_from_extent(extent, pixel_size=pixel_size)
+                    check_size(grid.width, grid.height, pixel_size)
+                else:
+                    grid = grid_from_extent(extent, width, height)
         except ValueError as exc:
             raise QgsProcessingException(tr("Invalid tile: {error}").format(error=exc)) from exc
-        if grid.width > MAX_SIZE or grid.height > MAX_SIZE:
-            raise QgsProcessingException(tr(
-                "The tile would be {width} x {height} pixels; at most {maximum} in each direction. "
-                "Use a larger pixel size or a smaller extent.").format(
-                width=grid.width, height=grid.height, maximum=MAX_SIZE))
+        check_within_crs(grid, crs, context.transformContext())
         return grid
 
 
 def _given(value) -> bool:
     return value is not None and value != ""
-
-
-def default_pixel_size(layer, crs: QgsCoordinateReferenceSystem):
-    """(x, y) pixel size when none is given: the layer's own, or the documented default."""
-    provider = layer.dataProvider()
-    native = provider is not None and bool(provider.capabilities() & QgsRasterDataProvider.Size)
-    if native and layer.crs() == crs and layer.rasterUnitsPerPixelX() > 0 and layer.rasterUnitsPerPixelY() > 0:
-        return layer.rasterUnitsPerPixelX(), layer.rasterUnitsPerPixelY()
-    if crs.isGeographic():
-        return DEFAULT_GEOGRAPHIC_PIXEL_SIZE, DEFAULT_GEOGRAPHIC_PIXEL_SIZE
-    metres_to_units = QgsUnitTypes.fromUnitToUnitFactor(QgsUnitTypes.DistanceMeters, crs.mapUnits())
-    size = DEFAULT_PROJECTED_PIXEL_SIZE_METRES * metres_to_units
-    return size, size

@@ -17,7 +17,7 @@ from qgis.core import (
     QgsRasterLayer,
 )
 
-from qgis_plugin.algorithms.edge_tile import DEFAULT_GEOGRAPHIC_PIXEL_SIZE, DEFAULT_PROJECTED_PIXEL_SIZE_METRES
+from qgis_plugin.algorithms.tile_grid import DEFAULT_GEOGRAPHIC_PIXEL_SIZE, DEFAULT_PIXEL_SIZE_METRES
 from qgis_plugin.core.filters import METHODS, edge_filter
 from qgis_plugin.core.georef import grid_from_center
 
@@ -105,13 +105,13 @@ def test_output_crs_other_than_the_layer(edge_tile_id, gray, tmp_path):
     layer, array = gray
     output = tmp_path / "wgs84.tif"
     centre = layer.extent().center()
-    run(edge_tile_id, {"INPUT": layer, "CENTER": f"{centre.x()},{centre.y()} [EPSG:32631]", "WIDTH": 64,
-                       "HEIGHT": 48, "CRS": "EPSG:4326", "METHOD": 4, "OUTPUT": str(output)})
+    run(edge_tile_id, {"INPUT": layer, "CENTER": f"{centre.x()},{centre.y()} [EPSG:32631]", "WIDTH": 16,
+                       "HEIGHT": 12, "CRS": "EPSG:4326", "METHOD": 4, "OUTPUT": str(output)})
     values, geotransform, wkt, _, size, _ = read_geotiff(output)
-    assert size == (64, 48)
+    assert size == (16, 12)
     transform = QgsCoordinateTransform(layer.crs(), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance())
     lonlat = transform.transform(centre)
-    expected = grid_from_center(lonlat.x(), lonlat.y(), 64, 48, DEFAULT_GEOGRAPHIC_PIXEL_SIZE)
+    expected = grid_from_center(lonlat.x(), lonlat.y(), 16, 12, DEFAULT_GEOGRAPHIC_PIXEL_SIZE)
     assert geotransform == expected.geotransform()
     assert geotransform[1] == pytest.approx(DEFAULT_GEOGRAPHIC_PIXEL_SIZE, rel=1e-9)
     assert osr.SpatialReference(wkt=wkt).GetAuthorityCode(None) == "4326"
@@ -119,14 +119,14 @@ def test_output_crs_other_than_the_layer(edge_tile_id, gray, tmp_path):
 
 
 def test_default_pixel_size_projected_without_native_resolution(edge_tile_id, gray, tmp_path):
-    """A projected output CRS other than the layer's: the documented 0.1 m default."""
+    """A projected output CRS other than the layer's: the documented 10 m default (no canvas here)."""
     layer, _ = gray
     output = tmp_path / "mercator.tif"
     centre = layer.extent().center()
     run(edge_tile_id, {"INPUT": layer, "CENTER": f"{centre.x()},{centre.y()} [EPSG:32631]", "WIDTH": 8,
                        "HEIGHT": 8, "CRS": "EPSG:3857", "OUTPUT": str(output)})
     geotransform = read_geotiff(output)[1]
-    assert geotransform[1] == pytest.approx(DEFAULT_PROJECTED_PIXEL_SIZE_METRES, rel=1e-9)
+    assert geotransform[1] == pytest.approx(DEFAULT_PIXEL_SIZE_METRES, rel=1e-9)
 
 
 def test_nodata_becomes_nan_without_false_edges(edge_tile_id, add_layer, tmp_path):

@@ -52,7 +52,7 @@ def test_remote_output_equals_in_process_output(edge_tile_id, wms_server, wps_se
     # Progress came from the server's status documents, and its messages reached the log.
     assert feedback.progress_values == sorted(feedback.progress_values)
     assert 90 in feedback.progress_values and feedback.progress_values[-1] == 100
-    assert any(info.startswith("WPS: ") for info in feedback.infos)
+    assert any(info.startswith("WPS server: ") for info in feedback.infos)
 
 
 def test_non_wms_layers_are_refused_by_the_remote_backend(edge_tile_id, wps_server, add_layer, tmp_path):
@@ -111,13 +111,13 @@ def test_cancel_stops_waiting(edge_tile_id, wms_server, wps_server, add_layer, t
     layer = add_layer(wms_layer(wms_server.url, LAYER_3857, "EPSG:3857"))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    feedback = RecordingFeedback(cancel_on_info="WPS: ")
+    feedback = RecordingFeedback(cancel_on_info="WPS server: ")
     parameters = tile_parameters(LAYER_3857, layer, out_dir / "out.tif", backend=REMOTE, wps_url=wps_server.url)
     parameters.update({"EXTENT": None, "CENTER": "{!r},{!r} [EPSG:3857]".format(*layer.extent().center()),
                        "WIDTH": 4096, "HEIGHT": 4096, "PIXEL_SIZE": 0.25})
     with pytest.raises(QgsProcessingException, match="Cancelled"):
         processing.run(edge_tile_id, parameters, feedback=feedback)
-    assert any(info.startswith("WPS: ") for info in feedback.infos)
+    assert any(info.startswith("WPS server: ") for info in feedback.infos)
     assert not any(info.startswith("Downloading") for info in feedback.infos)
     assert os.listdir(out_dir) == []
 

@@ -1,5 +1,6 @@
 """The toolbox dialog (processing.gui.AlgorithmDialog): the algorithm runs in a background task thread,
-reading the WMS through a clone of the layer's provider; the output equals a processing.run output."""
+reading the WMS through a clone of the layer's provider; the output equals a processing.run output and is
+loaded into the project (a layer registered in prepareAlgorithm was lost by the task's context)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import numpy as np
 import processing
 from processing.gui.AlgorithmDialog import AlgorithmDialog
-from qgis.core import QgsApplication, QgsProcessingOutputLayerDefinition
+from qgis.core import QgsApplication, QgsProcessingOutputLayerDefinition, QgsProject
 from qgis.PyQt.QtCore import QCoreApplication
 
 from sandbox.wms import LAYER_3857, RASTERS
@@ -41,6 +42,10 @@ def test_dialog_runs_the_algorithm_in_a_task(edge_tile_id, wms_server, add_layer
     dialog.setParameters({**parameters, "OUTPUT": QgsProcessingOutputLayerDefinition(str(output))})
     dialog.runAlgorithm()
     wait_for_tasks()
+    loaded = {layer.id(): layer.name() for layer in QgsProject.instance().mapLayers().values()
+              if layer.source() == str(output)}
+    QgsProject.instance().removeMapLayers(list(loaded))
+    assert list(loaded.values()) == ["Edge tile"]
 
     processing.run(edge_tile_id, {**parameters, "OUTPUT": str(tmp_path / "direct.tif")})
     from_dialog, direct = read_geotiff(output), read_geotiff(tmp_path / "direct.tif")
