@@ -72,6 +72,7 @@ def parse_tile_request(inputs, settings) -> TileRequest:
         grid, epsg = _grid_from_bbox(bbox, width, height)
     else:
         grid, epsg = _grid_from_centre(values, width, height)
+    _check_geographic_extent(grid, epsg, "bbox" if bbox is not None else "bbox_size")
     return TileRequest(layer, method, grid, epsg, wms_url, wms_version, image_format)
 
 
@@ -173,6 +174,19 @@ def _grid_from_bbox(bbox, width, height):
     except ValueError as exc:
         raise InvalidParameterValue(f"bbox {exc}", "bbox") from None
     return grid_from_extent(extent, width, height), epsg
+
+
+def _check_geographic_extent(grid, epsg, locator):
+    """In a geographic CRS, an extent that leaves the globe (latitudes beyond ±90°, more than 360° of
+    longitude) is refused: no WMS can draw it, and it is most often a mistyped number."""
+    if not _crs(epsg).is_geographic:
+        return
+    extent = grid.extent
+    if extent.ymin < -90.0 or extent.ymax > 90.0 or extent.width > 360.0:
+        raise InvalidParameterValue(
+            f"the extent {extent.xmin:g}, {extent.ymin:g}, {extent.xmax:g}, {extent.ymax:g} in EPSG:{epsg} leaves "
+            "the globe (latitudes must lie within ±90°, longitudes span at most 360°): check the coordinates' "
+            "order and decimal separator", locator)
 
 
 def _epsg(text, locator):
