@@ -26,7 +26,8 @@ from .core.filters import edge_filter
 from .core.georef import TileGrid, epsg_code
 from .raster_io import RasterReadCanceled, RasterReadError, read_tile_pixels, write_geotiff
 from .translation import tr
-from .wps_client import (
+from .wps.client import WpsClient, redact
+from .wps.protocol import (
     ACCEPTED,
     PAUSED,
     STARTED,
@@ -35,14 +36,12 @@ from .wps_client import (
     LiteralInput,
     OutputRequest,
     WpsCanceled,
-    WpsClient,
     WpsError,
     WpsExceptionReport,
     WpsHttpError,
     WpsProcessFailed,
     WpsProcessNotFound,
     WpsUnreachable,
-    redact,
 )
 
 WPS_PROCESS = "get_raster_process"

@@ -7,11 +7,11 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QInputDialog, QLineEdit
 
 from .provider import ICON_PATH, WmsEdgeProvider
-from .remote.gui import install_gui, uninstall_gui
-from .remote.registry import RemoteProviders
-from .remote.servers import ServerStore
 from .settings import default_wps_url, set_default_wps_url
 from .translation import install_translator, remove_translator, tr
+from .wps_providers.gui import install_gui, uninstall_gui
+from .wps_providers.registry import RemoteProviders
+from .wps_providers.servers import ServerStore
 
 
 class WmsEdgePlugin:

@@ -199,150 +199,150 @@
       <translation>La tuile est large de {width}°, plus que les 360° de longitude (taille de pixel {px}°, {columns} colonnes). {hint}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="53" />
+      <location filename="../backends.py" line="52" />
       <source>WPS server: the job is accepted and waits for its turn.</source>
       <translation>Serveur WPS : la tâche est acceptée et attend son tour.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="54" />
+      <location filename="../backends.py" line="53" />
       <source>WPS server: the job is running.</source>
       <translation>Serveur WPS : la tâche est en cours.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="55" />
+      <location filename="../backends.py" line="54" />
       <source>WPS server: the job is paused.</source>
       <translation>Serveur WPS : la tâche est en pause.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="56" />
+      <location filename="../backends.py" line="55" />
       <source>WPS server: the job is finished.</source>
       <translation>Serveur WPS : la tâche est terminée.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="74" />
+      <location filename="../backends.py" line="73" />
       <source>Cancelled: no output was written.</source>
       <translation>Annulé : aucune sortie n'a été écrite.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="164" />
+      <location filename="../backends.py" line="163" />
       <source>The layer's source has no WMS URL or layer name.</source>
       <translation>La source de la couche n'a pas d'URL WMS ou de nom de couche.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="221" />
+      <location filename="../backends.py" line="220" />
       <source>Downloading the GeoTIFF…</source>
       <translation>Téléchargement du GeoTIFF…</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="251" />
+      <location filename="../backends.py" line="250" />
       <source>not a raster GDAL can read</source>
       <translation>pas un raster lisible par GDAL</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="220" />
+      <location filename="../backends.py" line="219" />
       <source>The WPS server succeeded but returned no reference to the image.</source>
       <translation>Le serveur WPS a réussi mais n'a renvoyé aucune référence vers l'image.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="103" />
+      <location filename="../backends.py" line="102" />
       <source>Reading {width} x {height} pixels (the tile and a one-pixel halo) through the layer's data provider…</source>
       <translation>Lecture de {width} x {height} pixels (la tuile et une marge d'un pixel) par le fournisseur de données de la couche…</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="121" />
+      <location filename="../backends.py" line="120" />
       <source>Applying {method}…</source>
       <translation>Application de {method}…</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="149" />
+      <location filename="../backends.py" line="148" />
       <source>The remote WPS backend needs a WMS layer, but this layer comes from the '{provider}' provider. Use the in-process backend for this layer.</source>
       <translation>Le calcul distant par WPS nécessite une couche WMS, mais cette couche vient du fournisseur « {provider} ». Utilisez le calcul local pour cette couche.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="155" />
+      <location filename="../backends.py" line="154" />
       <source>The remote WPS backend needs a WMS layer, but this layer is a {kind} tile layer. Use the in-process backend for this layer.</source>
       <translation>Le calcul distant par WPS nécessite une couche WMS, mais cette couche est une couche de tuiles {kind}. Utilisez le calcul local pour cette couche.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="168" />
+      <location filename="../backends.py" line="167" />
       <source>The layer asks the WMS for the style(s) '{styles}', which the remote backend cannot pass on (it always uses the default style). Use the in-process backend, or the layer with its default style.</source>
       <translation>La couche demande au WMS le ou les styles « {styles} », que le calcul distant ne peut pas transmettre (il utilise toujours le style par défaut). Utilisez le calcul local, ou la couche avec son style par défaut.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="180" />
+      <location filename="../backends.py" line="179" />
       <source>The remote WPS backend needs an output CRS with an EPSG code; {crs} has none.</source>
       <translation>Le calcul distant par WPS nécessite un SCR de sortie ayant un code EPSG ; {crs} n'en a pas.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="185" />
+      <location filename="../backends.py" line="184" />
       <source>The remote backend asks the WMS for {formats}, not the layer's {format}: asking for image/png, which may give other pixels than the in-process backend.</source>
       <translation>Le calcul distant demande au WMS {formats}, pas le format {format} de la couche : il demande image/png, ce qui peut donner d'autres pixels que le calcul local.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="214" />
+      <location filename="../backends.py" line="213" />
       <source>Asking {url} for {process}…</source>
       <translation>Demande de {process} à {url}…</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="252" />
+      <location filename="../backends.py" line="251" />
       <source>The WPS server returned an unexpected image ({found}) instead of a {width} x {height} GeoTIFF.</source>
       <translation>Le serveur WPS a renvoyé une image inattendue ({found}) au lieu d'un GeoTIFF de {width} x {height}.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="226" />
+      <location filename="../backends.py" line="225" />
       <source>WPS server unreachable: {error}</source>
       <translation>Serveur WPS injoignable : {error}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="228" />
+      <location filename="../backends.py" line="227" />
       <source>This WPS server does not offer {process}: {error}</source>
       <translation>Ce serveur WPS ne propose pas {process} : {error}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="231" />
-      <location filename="../remote/algorithm.py" line="433" />
+      <location filename="../backends.py" line="230" />
+      <location filename="../wps_providers/algorithm.py" line="432" />
       <source>The WPS server refused the request with {code}: {text}</source>
       <translation>Le serveur WPS a refusé la requête avec {code} : {text}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="234" />
+      <location filename="../backends.py" line="233" />
       <source>The WPS process failed: {text}</source>
       <translation>Le traitement WPS a échoué : {text}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="237" />
-      <location filename="../remote/algorithm.py" line="439" />
+      <location filename="../backends.py" line="236" />
+      <location filename="../wps_providers/algorithm.py" line="438" />
       <source>WPS HTTP error: {error}</source>
       <translation>Erreur HTTP du WPS : {error}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="239" />
-      <location filename="../remote/algorithm.py" line="440" />
+      <location filename="../backends.py" line="238" />
+      <location filename="../wps_providers/algorithm.py" line="439" />
       <source>WPS error: {error}</source>
       <translation>Erreur WPS : {error}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="116" />
+      <location filename="../backends.py" line="115" />
       <source>Cannot read the layer: {error}</source>
       <translation>Impossible de lire la couche : {error}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="129" />
+      <location filename="../backends.py" line="128" />
       <source>Cannot write {path}: {error}</source>
       <translation>Impossible d'écrire {path} : {error}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="232" />
-      <location filename="../remote/algorithm.py" line="434" />
-      <location filename="../remote/algorithm.py" line="437" />
+      <location filename="../backends.py" line="231" />
+      <location filename="../wps_providers/algorithm.py" line="433" />
+      <location filename="../wps_providers/algorithm.py" line="436" />
       <source>no code</source>
       <translation>sans code</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="232" />
-      <location filename="../backends.py" line="235" />
-      <location filename="../remote/algorithm.py" line="434" />
-      <location filename="../remote/algorithm.py" line="437" />
+      <location filename="../backends.py" line="231" />
+      <location filename="../backends.py" line="234" />
+      <location filename="../wps_providers/algorithm.py" line="433" />
+      <location filename="../wps_providers/algorithm.py" line="436" />
       <source>no message</source>
       <translation>sans message</translation>
     </message>
@@ -356,7 +356,7 @@
       <location filename="../plugin.py" line="70" />
       <location filename="../plugin.py" line="56" />
       <location filename="../provider.py" line="23" />
-      <location filename="../remote/gui.py" line="61" />
+      <location filename="../wps_providers/gui.py" line="61" />
       <source>WMS Edge</source>
       <translation>WMS Edge</translation>
     </message>
@@ -491,409 +491,409 @@
       <translation>la requête GetMap au WMS à l'adresse {where} a été interrompue</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="464" />
+      <location filename="../wps_providers/algorithm.py" line="463" />
       <source>optional</source>
       <translation>facultatif</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="136" />
+      <location filename="../wps_providers/algorithm.py" line="135" />
       <source>&lt;p&gt;Cancelling stops waiting for the job; WPS 1.0.0 cannot stop it on the server, where it runs to its end.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Annuler arrête l’attente du travail ; WPS 1.0.0 ne permet pas de l’arrêter sur le serveur, où il va jusqu’à son terme.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="421" />
+      <location filename="../wps_providers/algorithm.py" line="420" />
       <source>Cancelled: nothing was written. (WPS 1.0.0 cannot stop a job on the server: it runs to its end there.)</source>
       <translation>Annulé : rien n’a été écrit. (WPS 1.0.0 ne permet pas d’arrêter un travail sur le serveur : il y va jusqu’à son terme.)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="467" />
+      <location filename="../wps_providers/algorithm.py" line="466" />
       <source>any number of values</source>
       <translation>nombre de valeurs libre</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="122" />
+      <location filename="../wps_providers/algorithm.py" line="121" />
       <source>&lt;p&gt;Process &lt;b&gt;{identifier}&lt;/b&gt; of the WPS server {title} ({url}), run {mode}.&lt;/p&gt;</source>
       <translation>&lt;p&gt;Processus &lt;b&gt;{identifier}&lt;/b&gt; du serveur WPS {title} ({url}), exécuté {mode}.&lt;/p&gt;</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="127" />
+      <location filename="../wps_providers/algorithm.py" line="126" />
       <source>Inputs</source>
       <translation>Entrées</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="131" />
+      <location filename="../wps_providers/algorithm.py" line="130" />
       <source>Outputs</source>
       <translation>Sorties</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="357" />
+      <location filename="../wps_providers/algorithm.py" line="356" />
       <source>Running {process} on {url} (asynchronous)…</source>
       <translation>Exécution de {process} sur {url} (asynchrone)…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="486" />
+      <location filename="../wps_providers/algorithm.py" line="485" />
       <source>{input}: {value} is not allowed; the server accepts {allowed}.</source>
       <translation>{input} : {value} n’est pas autorisé ; le serveur accepte {allowed}.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="125" />
+      <location filename="../wps_providers/algorithm.py" line="124" />
       <source>asynchronously (progress follows the server's status)</source>
       <translation>de façon asynchrone (la progression suit l’état donné par le serveur)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="126" />
+      <location filename="../wps_providers/algorithm.py" line="125" />
       <source>synchronously (the server offers no status updates for it)</source>
       <translation>de façon synchrone (le serveur ne donne pas d’état d’avancement pour ce processus)</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="243" />
+      <location filename="../wps_providers/algorithm.py" line="242" />
       <source>{input}: at most {maximum} values, {count} given.</source>
       <translation>{input} : au plus {maximum} valeurs, {count} données.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="246" />
+      <location filename="../wps_providers/algorithm.py" line="245" />
       <source>{input}: at least {minimum} values, {count} given.</source>
       <translation>{input} : au moins {minimum} valeurs, {count} données.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="317" />
+      <location filename="../wps_providers/algorithm.py" line="316" />
       <source>{input}: the vector layer could not be loaded.</source>
       <translation>{input} : la couche vecteur n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="351" />
+      <location filename="../wps_providers/algorithm.py" line="350" />
       <source>Running {process} on {url} (synchronous)…</source>
       <translation>Exécution de {process} sur {url} (synchrone)…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="425" />
+      <location filename="../wps_providers/algorithm.py" line="424" />
       <source>The WPS server {server} cannot be reached: {error}</source>
       <translation>Le serveur WPS {server} est injoignable : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="429" />
+      <location filename="../wps_providers/algorithm.py" line="428" />
       <source>The WPS server {server} no longer offers the process {process}; refresh the server's processes ({error}).</source>
       <translation>Le serveur WPS {server} ne propose plus le processus {process} ; actualisez les processus du serveur ({error}).</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="436" />
+      <location filename="../wps_providers/algorithm.py" line="435" />
       <source>The WPS process {process} failed with {code}: {text}</source>
       <translation>Le processus WPS {process} a échoué avec {code} : {text}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="448" />
+      <location filename="../wps_providers/algorithm.py" line="447" />
       <source>one of {options}; give the option's number or its text</source>
       <translation>l’une des options {options} ; donnez son numéro ou son texte</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="453" />
+      <location filename="../wps_providers/algorithm.py" line="452" />
       <source>default {value}</source>
       <translation>par défaut {value}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="455" />
+      <location filename="../wps_providers/algorithm.py" line="454" />
       <source>unit {unit}</source>
       <translation>unité {unit}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="457" />
+      <location filename="../wps_providers/algorithm.py" line="456" />
       <source>CRS {crss}</source>
       <translation>SCR {crss}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="466" />
+      <location filename="../wps_providers/algorithm.py" line="465" />
       <source>up to {count} values</source>
       <translation>jusqu’à {count} valeurs</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="477" />
+      <location filename="../wps_providers/algorithm.py" line="476" />
       <source>{input}: “{value}” is not a valid {kind}.</source>
       <translation>{input} : « {value} » n’est pas une valeur {kind} valide.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="497" />
+      <location filename="../wps_providers/algorithm.py" line="496" />
       <source>{input}: “{value}” is not one of the options; give its number or its text ({options}).</source>
       <translation>{input} : « {value} » n’est pas l’une des options ; donnez son numéro ou son texte ({options}).</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="183" />
+      <location filename="../wps_providers/algorithm.py" line="182" />
       <source>Incorrect parameter value for {name}</source>
       <translation>Valeur incorrecte pour le paramètre {name}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="260" />
+      <location filename="../wps_providers/algorithm.py" line="259" />
       <source>{input}: QGIS does not know the server's CRS {crs}.</source>
       <translation>{input} : QGIS ne connaît pas le SCR {crs} du serveur.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="263" />
+      <location filename="../wps_providers/algorithm.py" line="262" />
       <source>{input}: the server does not take {given}; the extent is sent in {crs}.</source>
       <translation>{input} : le serveur n’accepte pas {given} ; l’emprise est envoyée en {crs}.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="288" />
+      <location filename="../wps_providers/algorithm.py" line="287" />
       <source>{input}: the raster layer could not be loaded.</source>
       <translation>{input} : la couche raster n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="331" />
+      <location filename="../wps_providers/algorithm.py" line="330" />
       <source>Cannot send the input: {error}</source>
       <translation>Impossible d’envoyer l’entrée : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="344" />
+      <location filename="../wps_providers/algorithm.py" line="343" />
       <source>Cannot write the output: {error}</source>
       <translation>Impossible d’écrire la sortie : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="367" />
+      <location filename="../wps_providers/algorithm.py" line="366" />
       <source>WPS: {message}</source>
       <translation>WPS : {message}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="451" />
+      <location filename="../wps_providers/algorithm.py" line="450" />
       <source>allowed: {allowed}</source>
       <translation>valeurs admises : {allowed}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="459" />
+      <location filename="../wps_providers/algorithm.py" line="458" />
       <source>formats {formats}</source>
       <translation>formats {formats}</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="381" />
+      <location filename="../wps_providers/algorithm.py" line="380" />
       <source>Writing {output}…</source>
       <translation>Écriture de {output}…</translation>
     </message>
     <message>
-      <location filename="../remote/algorithm.py" line="462" />
+      <location filename="../wps_providers/algorithm.py" line="461" />
       <source>at most {megabytes:g} MB</source>
       <translation>au plus {megabytes:g} Mo</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="130" />
-      <location filename="../remote/gui.py" line="128" />
-      <location filename="../remote/gui.py" line="137" />
+      <location filename="../wps_providers/gui.py" line="130" />
+      <location filename="../wps_providers/gui.py" line="128" />
+      <location filename="../wps_providers/gui.py" line="137" />
       <source>Rename WPS server</source>
       <translation>Renommer le serveur WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="146" />
-      <location filename="../remote/gui.py" line="442" />
-      <location filename="../remote/gui.py" line="155" />
-      <location filename="../remote/gui.py" line="373" />
+      <location filename="../wps_providers/gui.py" line="146" />
+      <location filename="../wps_providers/gui.py" line="442" />
+      <location filename="../wps_providers/gui.py" line="155" />
+      <location filename="../wps_providers/gui.py" line="373" />
       <source>Remove WPS server</source>
       <translation>Supprimer le serveur WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="429" />
+      <location filename="../wps_providers/gui.py" line="429" />
       <source>WPS servers…</source>
       <translation>Serveurs WPS…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="87" />
-      <location filename="../remote/gui.py" line="113" />
+      <location filename="../wps_providers/gui.py" line="87" />
+      <location filename="../wps_providers/gui.py" line="113" />
       <source>Add WPS server</source>
       <translation>Ajouter un serveur WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="89" />
+      <location filename="../wps_providers/gui.py" line="89" />
       <source>e.g. My institute's WPS</source>
       <translation>p. ex. le WPS de mon institut</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="98" />
-      <location filename="../remote/gui.py" line="190" />
+      <location filename="../wps_providers/gui.py" line="98" />
+      <location filename="../wps_providers/gui.py" line="190" />
       <source>Title</source>
       <translation>Titre</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="99" />
-      <location filename="../remote/gui.py" line="190" />
+      <location filename="../wps_providers/gui.py" line="99" />
+      <location filename="../wps_providers/gui.py" line="190" />
       <source>URL</source>
       <translation>URL</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="100" />
+      <location filename="../wps_providers/gui.py" line="100" />
       <source>Authentication</source>
       <translation>Authentification</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="128" />
+      <location filename="../wps_providers/gui.py" line="128" />
       <source>This WPS server is no longer configured.</source>
       <translation>Ce serveur WPS n'est plus configuré.</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="187" />
-      <location filename="../remote/gui.py" line="336" />
+      <location filename="../wps_providers/gui.py" line="187" />
+      <location filename="../wps_providers/gui.py" line="336" />
       <source>WPS servers</source>
       <translation>Serveurs WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="194" />
+      <location filename="../wps_providers/gui.py" line="194" />
       <source>Add…</source>
       <translation>Ajouter…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="195" />
+      <location filename="../wps_providers/gui.py" line="195" />
       <source>Rename…</source>
       <translation>Renommer…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="196" />
+      <location filename="../wps_providers/gui.py" line="196" />
       <source>Remove</source>
       <translation>Supprimer</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="197" />
+      <location filename="../wps_providers/gui.py" line="197" />
       <source>Refresh</source>
       <translation>Actualiser</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="368" />
+      <location filename="../wps_providers/gui.py" line="368" />
       <source>Add WPS server…</source>
       <translation>Ajouter un serveur WPS…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="441" />
-      <location filename="../remote/gui.py" line="372" />
+      <location filename="../wps_providers/gui.py" line="441" />
+      <location filename="../wps_providers/gui.py" line="372" />
       <source>Rename WPS server…</source>
       <translation>Renommer le serveur WPS…</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="443" />
-      <location filename="../remote/gui.py" line="170" />
-      <location filename="../remote/gui.py" line="374" />
+      <location filename="../wps_providers/gui.py" line="443" />
+      <location filename="../wps_providers/gui.py" line="170" />
+      <location filename="../wps_providers/gui.py" line="374" />
       <source>Refresh WPS server</source>
       <translation>Actualiser le serveur WPS</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="130" />
+      <location filename="../wps_providers/gui.py" line="130" />
       <source>New title of {url}:</source>
       <translation>Nouveau titre de {url} :</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="147" />
+      <location filename="../wps_providers/gui.py" line="147" />
       <source>Remove the WPS server “{title}” ({url})? Its processes leave the Processing toolbox; models that use them will not run until it is added again.</source>
       <translation>Supprimer le serveur WPS « {title} » ({url}) ? Ses traitements quittent la boîte à outils Traitements ; les modèles qui les utilisent ne fonctionneront plus tant qu'il n'aura pas été ajouté de nouveau.</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="171" />
+      <location filename="../wps_providers/gui.py" line="171" />
       <source>The processes of “{title}” could not be refreshed: {reason}</source>
       <translation>Les traitements de « {title} » n'ont pas pu être actualisés : {reason}</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="229" />
+      <location filename="../wps_providers/gui.py" line="229" />
       <source>Processing provider id: {server_id}</source>
       <translation>Identifiant du fournisseur de traitements : {server_id}</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="343" />
+      <location filename="../wps_providers/gui.py" line="343" />
       <source>“{title}” added: its processes are in the Processing toolbox.</source>
       <translation>« {title} » ajouté : ses traitements sont dans la boîte à outils Traitements.</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="349" />
+      <location filename="../wps_providers/gui.py" line="349" />
       <source>WPS server renamed “{title}”.</source>
       <translation>Serveur WPS renommé « {title} ».</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="354" />
+      <location filename="../wps_providers/gui.py" line="354" />
       <source>WPS server “{title}” removed.</source>
       <translation>Serveur WPS « {title} » supprimé.</translation>
     </message>
     <message>
-      <location filename="../remote/gui.py" line="358" />
+      <location filename="../wps_providers/gui.py" line="358" />
       <source>Processes of “{title}” refreshed.</source>
       <translation>Traitements de « {title} » actualisés.</translation>
     </message>
     <message>
-      <location filename="../remote/parameters.py" line="231" />
+      <location filename="../wps_providers/parameters.py" line="231" />
       <source>All files (*.*)</source>
       <translation>Tous les fichiers (*.*)</translation>
     </message>
     <message>
-      <location filename="../remote/parameters.py" line="190" />
+      <location filename="../wps_providers/parameters.py" line="190" />
       <source>{title} (one value per line)</source>
       <translation>{title} (une valeur par ligne)</translation>
     </message>
     <message>
-      <location filename="../remote/parameters.py" line="168" />
+      <location filename="../wps_providers/parameters.py" line="168" />
       <source>{title} (sent in {crs} unless given in a supported CRS)</source>
       <translation>{title} (envoyée en {crs} sauf si elle est donnée dans un SCR accepté)</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="51" />
+      <location filename="../wps_providers/provider.py" line="52" />
       <source>{title} (WPS server {url})</source>
       <translation>{title} (serveur WPS {url})</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="89" />
+      <location filename="../wps_providers/provider.py" line="90" />
       <source>The processes of the WPS server {title} could not be loaded: {error}</source>
       <translation>Les processus du serveur WPS {title} n’ont pas pu être chargés : {error}</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="93" />
+      <location filename="../wps_providers/provider.py" line="94" />
       <source>Warning: {message} (provider {provider})</source>
       <translation>Avertissement : {message} (fournisseur {provider})</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="79" />
+      <location filename="../wps_providers/provider.py" line="80" />
       <source>The process {identifier} of the WPS server {title} is left out: {reason}</source>
       <translation>Le traitement {identifier} du serveur WPS {title} est écarté : {reason}</translation>
     </message>
     <message>
-      <location filename="../remote/provider.py" line="69" />
+      <location filename="../wps_providers/provider.py" line="70" />
       <source>no answer within {seconds:g} s</source>
       <translation>pas de réponse en {seconds:g} s</translation>
     </message>
     <message>
-      <location filename="../remote/registry.py" line="53" />
+      <location filename="../wps_providers/registry.py" line="53" />
       <source>No WPS server with the id {server_id} is configured.</source>
       <translation>Aucun serveur WPS d’identifiant {server_id} n’est configuré.</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="65" />
+      <location filename="../wps_providers/servers.py" line="66" />
       <source>Give the WPS server a title.</source>
       <translation>Donnez un titre au serveur WPS.</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="77" />
+      <location filename="../wps_providers/servers.py" line="78" />
       <source>Put no user name or password in the WPS URL (QGIS settings would keep them in clear): choose an authentication configuration instead.</source>
       <translation>Ne mettez ni nom d'utilisateur ni mot de passe dans l'URL du WPS (les paramètres de QGIS les garderaient en clair) : choisissez plutôt une configuration d'authentification.</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="74" />
+      <location filename="../wps_providers/servers.py" line="75" />
       <source>The WPS URL must start with http:// or https:// and name a host: {url}</source>
       <translation>L'URL du WPS doit commencer par http:// ou https:// et nommer un hôte : {url}</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="96" />
+      <location filename="../wps_providers/servers.py" line="97" />
       <source>The authentication configuration {authcfg} does not exist in this QGIS profile.</source>
       <translation>La configuration d'authentification {authcfg} n'existe pas dans ce profil QGIS.</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="75" />
+      <location filename="../wps_providers/servers.py" line="76" />
       <source>(empty)</source>
       <translation>(vide)</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="104" />
+      <location filename="../wps_providers/servers.py" line="105" />
       <source>The server at {url} did not answer within {seconds:g} s: is it a WPS server, and is it running?</source>
       <translation>Le serveur {url} n'a pas répondu en {seconds:g} s : est-ce un serveur WPS, et fonctionne-t-il ?</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="107" />
+      <location filename="../wps_providers/servers.py" line="108" />
       <source>{url} is not a usable WPS server: {reason}</source>
       <translation>{url} n'est pas un serveur WPS utilisable : {reason}</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="176" />
+      <location filename="../wps_providers/servers.py" line="177" />
       <source>No WPS server {server_id} is configured (removed meanwhile?).</source>
       <translation>Aucun serveur WPS {server_id} n'est configuré (supprimé entre-temps ?).</translation>
     </message>
     <message>
-      <location filename="../remote/servers.py" line="145" />
+      <location filename="../wps_providers/servers.py" line="146" />
       <source>This WPS server is already configured, as “{title}”.</source>
       <translation>Ce serveur WPS est déjà configuré, sous le titre « {title} ».</translation>
     </message>

@@ -44,3 +44,18 @@ def test_engine_imports_with_qgis_qt_and_pywps_blocked():
     result = subprocess.run([sys.executable, "-c", blocker], cwd=root, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0.0"
+
+
+def test_the_plugins_wps_protocol_imports_with_qgis_and_qt_blocked():
+    """The WPS protocol and its rules are plain Python too: only the client's transport needs QGIS."""
+    blocker = (
+        "import sys\n"
+        "for name in ('qgis', 'PyQt5', 'PyQt6', 'pywps', 'osgeo'):\n"
+        "    sys.modules[name] = None\n"
+        "import qgis_plugin.wps.protocol as protocol, qgis_plugin.wps.rules as rules\n"
+        "print(protocol.execute_request_xml('p', [], []).startswith(b'<?xml'))\n"
+    )
+    root = CORE.parents[1]
+    result = subprocess.run([sys.executable, "-c", blocker], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"

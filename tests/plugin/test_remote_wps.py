@@ -11,14 +11,8 @@ from qgis.core import QgsProcessingException, QgsRasterLayer
 from support.script_wps import ScriptWpsServer
 
 from qgis_plugin.core.filters import METHODS
-from qgis_plugin.wps_client import (
-    BoundingBoxInput,
-    LiteralInput,
-    OutputRequest,
-    WpsClient,
-    WpsProcessFailed,
-    WpsProcessNotFound,
-)
+from qgis_plugin.wps.client import WpsClient
+from qgis_plugin.wps.protocol import BoundingBoxInput, LiteralInput, OutputRequest, WpsProcessFailed, WpsProcessNotFound
 from sandbox.wms import LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS
 
 from .conftest import RecordingFeedback, read_geotiff, run_expecting_error, wms_layer

@@ -13,7 +13,7 @@ from qgis.PyQt.QtCore import QSettings
 from support.ogc_wps import OgcWpsServer
 from support.zoo_wps import ZooWpsServer
 
-from qgis_plugin.remote.servers import SETTINGS_GROUP
+from qgis_plugin.wps_providers.servers import SETTINGS_GROUP
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import uuid
 
-from qgis_plugin.remote.cache import DescriptionCache
-from qgis_plugin.remote.registry import RemoteProviders
-from qgis_plugin.remote.servers import ServerStore
+from qgis_plugin.wps_providers.cache import DescriptionCache
+from qgis_plugin.wps_providers.registry import RemoteProviders
+from qgis_plugin.wps_providers.servers import ServerStore
 
 
 @contextlib.contextmanager

@@ -10,10 +10,10 @@ import processing
 import pytest
 from qgis.core import QgsApplication
 
-from qgis_plugin.remote.cache import DescriptionCache
-from qgis_plugin.remote.provider import RemoteWpsProvider
-from qgis_plugin.remote.servers import RemoteServer
-from qgis_plugin.wps_client import WpsUnreachable
+from qgis_plugin.wps.protocol import WpsUnreachable
+from qgis_plugin.wps_providers.cache import DescriptionCache
+from qgis_plugin.wps_providers.provider import RemoteWpsProvider
+from qgis_plugin.wps_providers.servers import RemoteServer
 
 from ..conftest import RecordingFeedback, run_expecting_error
 from .remote_providers import registered_server

@@ -21,9 +21,10 @@ from qgis.core import (
 )
 from support.zoo_wps import PROCESS_IDS
 
-from qgis_plugin.remote import payloads
-from qgis_plugin.remote.algorithm import epsg_authid
-from qgis_plugin.wps_client import Format, LiteralInput, OutputRequest, WpsClient
+from qgis_plugin.wps.client import WpsClient
+from qgis_plugin.wps.protocol import Format, LiteralInput, OutputRequest
+from qgis_plugin.wps_providers import payloads
+from qgis_plugin.wps_providers.algorithm import epsg_authid
 
 from ..conftest import RecordingFeedback, read_geotiff, run_expecting_error, write_geotiff
 from .remote_providers import registered_server

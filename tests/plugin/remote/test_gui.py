@@ -18,11 +18,11 @@ from qgis.PyQt.QtCore import QCoreApplication, QTimer
 from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QMessageBox, QToolButton
 from support.zoo_wps import ZooWpsServer
 
-from qgis_plugin.remote.cache import DescriptionCache
-from qgis_plugin.remote.gui import AddServerDialog, ServersDialog, install_gui, uninstall_gui
-from qgis_plugin.remote.registry import RemoteProviders
-from qgis_plugin.remote.servers import SETTINGS_GROUP, ServerStore
-from qgis_plugin.wps_client import WpsError
+from qgis_plugin.wps.protocol import WpsError
+from qgis_plugin.wps_providers.cache import DescriptionCache
+from qgis_plugin.wps_providers.gui import AddServerDialog, ServersDialog, install_gui, uninstall_gui
+from qgis_plugin.wps_providers.registry import RemoteProviders
+from qgis_plugin.wps_providers.servers import SETTINGS_GROUP, ServerStore
 
 pytestmark = pytest.mark.usefixtures("no_servers")
 

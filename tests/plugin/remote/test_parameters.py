@@ -24,11 +24,7 @@ from qgis.core import (
 )
 from support.zoo_wps import PROCESS_IDS
 
-from qgis_plugin.remote.algorithm import RemoteWpsAlgorithm, epsg_authid
-from qgis_plugin.remote.parameters import GEOJSON, GEOTIFF, GML, VECTOR, complex_kind, format_kind
-from qgis_plugin.remote.protocol import AllowedRange
-from qgis_plugin.remote.servers import RemoteServer
-from qgis_plugin.wps_client import (
+from qgis_plugin.wps.protocol import (
     BOUNDING_BOX,
     COMPLEX,
     LITERAL,
@@ -36,6 +32,10 @@ from qgis_plugin.wps_client import (
     parse_capabilities,
     parse_process_descriptions,
 )
+from qgis_plugin.wps.rules import AllowedRange
+from qgis_plugin.wps_providers.algorithm import RemoteWpsAlgorithm, epsg_authid
+from qgis_plugin.wps_providers.parameters import GEOJSON, GEOTIFF, GML, VECTOR, complex_kind, format_kind
+from qgis_plugin.wps_providers.servers import RemoteServer
 
 SERVER = RemoteServer("wps_params_test", "Params", "http://127.0.0.1:9/wps")
 

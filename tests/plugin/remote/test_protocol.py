@@ -1,4 +1,4 @@
-"""The QGIS-free WPS rules of ``qgis_plugin.remote.protocol``, each checked against OWSLib's or
+"""The QGIS-free WPS rules of ``qgis_plugin.wps_providers.protocol``, each checked against OWSLib's or
 PyWPS's own implementation of the same rule (installed beside us), or against the OGC text it cites."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pywps.validator.allowed_value import ALLOWEDVALUETYPE, RANGECLOSURETYPE
 from pywps.validator.literalvalidator import _validate_range
 from support.ogc_wps import SPELLINGS
 
-from qgis_plugin.remote.protocol import (
+from qgis_plugin.wps.protocol import BoundingBoxInput, execute_request_xml
+from qgis_plugin.wps.rules import (
     CRS84,
     AllowedRange,
     NotAnOption,
@@ -28,7 +29,6 @@ from qgis_plugin.remote.protocol import (
     parse_crs,
     yx_order,
 )
-from qgis_plugin.wps_client import BoundingBoxInput, execute_request_xml
 
 INVERTED = {"EPSG:4326": True, "EPSG:3035": True, CRS84: False, "EPSG:32632": False}
 

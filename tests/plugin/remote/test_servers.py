@@ -8,7 +8,7 @@ import pytest
 from qgis.core import QgsSettings
 from support.fault_wms import FaultyWms, answer
 
-from qgis_plugin.remote.servers import (
+from qgis_plugin.wps_providers.servers import (
     CHECK_TIMEOUT,
     SETTINGS_GROUP,
     RemoteServer,

@@ -23,7 +23,7 @@ QgsApplication.setApplicationName("QGIS3")
 app = QgsApplication([], False)
 app.initQgis()
 sys.path.insert(0, sys.argv[1])
-from {plugin}.remote.servers import ServerStore
+from {plugin}.wps_providers.servers import ServerStore
 server = ServerStore().add(sys.argv[2], sys.argv[3])
 print(json.dumps({{"server_id": server.server_id, "settings": QgsSettings().fileName()}}))
 app.exitQgis()

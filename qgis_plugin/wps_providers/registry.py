@@ -6,7 +6,7 @@ from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QObject
 
 from ..translation import tr
-from ..wps_client import WpsError
+from ..wps.protocol import WpsError
 from .cache import DescriptionCache
 from .provider import RemoteWpsProvider
 

@@ -21,9 +21,9 @@ from osgeo import gdal
 from qgis.core import QgsJsonExporter, QgsVectorFileWriter
 
 from ..core.files import atomic_path
-from ..wps_client import ComplexInput, Format
+from ..wps.protocol import ComplexInput, Format
+from ..wps.rules import gml_version
 from .parameters import GEOTIFF, GML, extension_for, format_kind, is_binary
-from .protocol import gml_version
 
 # GDAL is used in its default (non-exception) mode: turning exceptions on is
 # process-wide and would change the behaviour of other code in the same QGIS.

@@ -1,18 +1,10 @@
-"""A small WPS 1.0.0 client over QGIS's network stack (no OWSLib).
+"""The WPS 1.0.0 protocol without QGIS: requests, responses, descriptions and errors.
 
-Why QGIS's network stack (``QgsBlockingNetworkRequest``) rather than OWSLib:
-requests then honour the user's QGIS proxy settings, SSL exceptions and
-authentication configurations (``authcfg``), a running request stops as soon
-as the Processing feedback is cancelled, and the code behaves the same with
-the OWSLib that QGIS ships (0.27 on Debian) and any later one, since it uses
-none. The XML is built and read here with the standard library.
-
-The WPS protocol lives in this module so that other parts of the plugin (remote
-WPS servers as Processing providers) reuse it, beside the QGIS-free rules of
-:mod:`.remote.protocol` (axis order by CRS spelling, GML versions, allowed ranges):
-requests (:func:`execute_request_xml`), responses (:func:`parse_execute_response`,
-:func:`parse_capabilities`, :func:`parse_process_description`), and
-:class:`WpsClient`, which sends them and polls asynchronous executions.
+Requests (:func:`execute_request_xml`), responses (:func:`parse_execute_response`,
+:func:`parse_capabilities`, :func:`parse_process_description`) and their data types, built and
+read with the standard library (no OWSLib), beside the value rules of :mod:`.rules` (axis order
+by CRS spelling, GML versions, allowed ranges). :mod:`.client` sends them over QGIS's network
+stack; :mod:`.execute` maps their errors and progress to Processing's.
 """
 
 from __future__ import annotations
@@ -20,19 +12,11 @@ from __future__ import annotations
 import base64
 import math
 import re
-import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
-from typing import Callable
-from urllib.parse import urlsplit
 
-from qgis.core import QgsBlockingNetworkRequest, QgsFeedback
-from qgis.PyQt.QtCore import QByteArray, QUrl, QUrlQuery
-from qgis.PyQt.QtNetwork import QNetworkRequest
-
-from .core.files import write_atomically
-from .core.wms import describe_bytes, redact
-from .remote.protocol import AllowedRange, corners
+from ..core.wms import describe_bytes
+from .rules import AllowedRange, corners
 
 NS = {
     "wps": "http://www.opengis.net/wps/1.0.0",
@@ -105,7 +89,7 @@ class LiteralInput:
 @dataclass(frozen=True)
 class BoundingBoxInput:
     """A 2-D bounding box in ``crs`` (e.g. ``EPSG:3857``), given x (easting/longitude) first;
-    ``yx`` writes its corners y first, as the CRS's spelling means (see ``remote.protocol``)."""
+    ``yx`` writes its corners y first, as the CRS's spelling means (see :mod:`.rules`)."""
 
     identifier: str
     xmin: float
@@ -229,7 +213,7 @@ class InputDescription:
     ``max_occurs`` is ``None`` for "unbounded". ``data_type`` is the local
     name of ows:DataType (``integer``, ``float``, ``string``, ``boolean``…).
     ``allowed_values`` are the discrete ows:Value texts, ``ranges`` the ows:Range
-    (:class:`~.remote.protocol.AllowedRange`); a value is allowed when it is one or the other.
+    (:class:`~.rules.AllowedRange`); a value is allowed when it is one or the other.
     ``crss`` and ``formats`` start with the default one.
     """
 
@@ -296,7 +280,7 @@ class ProcessDescription:
 # ---------------------------------------------------------------- XML
 
 
-def _q(prefix: str, name: str) -> str:
+def qualified_name(prefix: str, name: str) -> str:
     return f"{{{NS[prefix]}}}{name}"
 
 
@@ -316,29 +300,29 @@ def execute_request_xml(identifier: str, inputs, outputs, *, asynchronous: bool 
     ``asynchronous`` asks for ``storeExecuteResponse`` and ``status``: the server
     answers at once with a statusLocation to poll.
     """
-    root = ElementTree.Element(_q("wps", "Execute"), {"service": "WPS", "version": "1.0.0"})
-    ElementTree.SubElement(root, _q("ows", "Identifier")).text = identifier
-    data_inputs = ElementTree.SubElement(root, _q("wps", "DataInputs"))
+    root = ElementTree.Element(qualified_name("wps", "Execute"), {"service": "WPS", "version": "1.0.0"})
+    ElementTree.SubElement(root, qualified_name("ows", "Identifier")).text = identifier
+    data_inputs = ElementTree.SubElement(root, qualified_name("wps", "DataInputs"))
     for item in inputs:
-        element = ElementTree.SubElement(data_inputs, _q("wps", "Input"))
-        ElementTree.SubElement(element, _q("ows", "Identifier")).text = item.identifier
+        element = ElementTree.SubElement(data_inputs, qualified_name("wps", "Input"))
+        ElementTree.SubElement(element, qualified_name("ows", "Identifier")).text = item.identifier
         if isinstance(item, ComplexInput) and item.href:
-            attributes = {_q("xlink", "href"): item.href, "mimeType": item.mime_type}
-            element.append(ElementTree.Element(_q("wps", "Reference"), _without_none(
+            attributes = {qualified_name("xlink", "href"): item.href, "mimeType": item.mime_type}
+            element.append(ElementTree.Element(qualified_name("wps", "Reference"), _without_none(
                 attributes, encoding=item.encoding, schema=item.schema)))
             continue
-        data = ElementTree.SubElement(element, _q("wps", "Data"))
+        data = ElementTree.SubElement(element, qualified_name("wps", "Data"))
         if isinstance(item, LiteralInput):
-            ElementTree.SubElement(data, _q("wps", "LiteralData")).text = _format_value(item.value)
+            ElementTree.SubElement(data, qualified_name("wps", "LiteralData")).text = _format_value(item.value)
         elif isinstance(item, BoundingBoxInput):
-            bbox = ElementTree.SubElement(data, _q("wps", "BoundingBoxData"),
+            bbox = ElementTree.SubElement(data, qualified_name("wps", "BoundingBoxData"),
                                           {"crs": item.crs, "dimensions": "2"})
             for tag, corner in zip(("LowerCorner", "UpperCorner"),
                                    corners(item.xmin, item.ymin, item.xmax, item.ymax, item.yx)):
-                ElementTree.SubElement(bbox, _q("ows", tag)).text = " ".join(
+                ElementTree.SubElement(bbox, qualified_name("ows", tag)).text = " ".join(
                     _format_value(float(number)) for number in corner)
         elif isinstance(item, ComplexInput):
-            complex_data = ElementTree.SubElement(data, _q("wps", "ComplexData"), _without_none(
+            complex_data = ElementTree.SubElement(data, qualified_name("wps", "ComplexData"), _without_none(
                 {"mimeType": item.mime_type}, encoding=item.encoding, schema=item.schema))
             embedded = _embeddable_xml(item)
             if embedded is not None:
@@ -347,13 +331,13 @@ def execute_request_xml(identifier: str, inputs, outputs, *, asynchronous: bool 
                 complex_data.text = item.data or ""
         else:
             raise TypeError(f"unsupported WPS input {item!r}")
-    response_form = ElementTree.SubElement(root, _q("wps", "ResponseForm"))
-    document = ElementTree.SubElement(response_form, _q("wps", "ResponseDocument"), {
+    response_form = ElementTree.SubElement(root, qualified_name("wps", "ResponseForm"))
+    document = ElementTree.SubElement(response_form, qualified_name("wps", "ResponseDocument"), {
         "storeExecuteResponse": _format_value(asynchronous), "status": _format_value(asynchronous)})
     for output in outputs:
-        element = ElementTree.SubElement(document, _q("wps", "Output"), _without_none(
+        element = ElementTree.SubElement(document, qualified_name("wps", "Output"), _without_none(
             {"asReference": _format_value(output.as_reference)}, mimeType=output.mime_type))
-        ElementTree.SubElement(element, _q("ows", "Identifier")).text = output.identifier
+        ElementTree.SubElement(element, qualified_name("ows", "Identifier")).text = output.identifier
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
@@ -390,16 +374,16 @@ def parse_xml(body: bytes, what: str):
             "is the URL a WPS endpoint?") from exc
 
 
-def _local(tag) -> str:
+def local_name(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _child(element, name):
-    return next((child for child in element if _local(child.tag) == name), None) if element is not None else None
+    return next((child for child in element if local_name(child.tag) == name), None) if element is not None else None
 
 
-def _children(element, name):
-    return [child for child in element if _local(child.tag) == name] if element is not None else []
+def children(element, name):
+    return [child for child in element if local_name(child.tag) == name] if element is not None else []
 
 
 def _element_text(element) -> str:
@@ -413,7 +397,7 @@ def _text(element, name) -> str:
 
 def exception_from_report(root) -> WpsExceptionReport:
     """The first Exception of an OWS ExceptionReport element."""
-    exception = next((el for el in root.iter() if _local(el.tag) == "Exception"), None)
+    exception = next((el for el in root.iter() if local_name(el.tag) == "Exception"), None)
     if exception is None:
         return WpsExceptionReport("", "empty exception report")
     return WpsExceptionReport(exception.get("exceptionCode", ""), _text(exception, "ExceptionText"),
@@ -421,7 +405,7 @@ def exception_from_report(root) -> WpsExceptionReport:
 
 
 def _raise_if_exception_report(root):
-    if _local(root.tag) == "ExceptionReport":
+    if local_name(root.tag) == "ExceptionReport":
         raise exception_from_report(root)
 
 
@@ -429,7 +413,7 @@ def _not_wps(root, what: str) -> WpsBadResponse:
     """The error for an XML answer that is not the WPS document expected (e.g. a WMS exception)."""
     text = " ".join("".join(root.itertext()).split())
     detail = f": {text[:300]}" if text else ""
-    return WpsBadResponse(f"the server answered the {what} with a {_local(root.tag)} document, not a WPS "
+    return WpsBadResponse(f"the server answered the {what} with a {local_name(root.tag)} document, not a WPS "
                           f"answer; is the URL a WPS 1.0.0 endpoint?{detail}")
 
 
@@ -437,14 +421,14 @@ def parse_execute_response(body: bytes) -> ExecuteResponse:
     """Read an ExecuteResponse (also a stored status document)."""
     root = parse_xml(body, "Execute request")
     _raise_if_exception_report(root)
-    if _local(root.tag) != "ExecuteResponse":
+    if local_name(root.tag) != "ExecuteResponse":
         raise _not_wps(root, "Execute request")
     status_element = _child(root, "Status")
-    state = next((child for child in status_element if _local(child.tag) in _STATUS_TAGS), None) \
+    state = next((child for child in status_element if local_name(child.tag) in _STATUS_TAGS), None) \
         if status_element is not None else None
     if state is None:
         raise WpsBadResponse("the WPS ExecuteResponse has no Status")
-    response = ExecuteResponse(status=_STATUS_TAGS[_local(state.tag)],
+    response = ExecuteResponse(status=_STATUS_TAGS[local_name(state.tag)],
                                status_location=root.get("statusLocation"))
     if response.status == FAILED:
         error = exception_from_report(state)
@@ -453,11 +437,11 @@ def parse_execute_response(body: bytes) -> ExecuteResponse:
         response.message = " ".join("".join(state.itertext()).split())
         percent = state.get("percentCompleted")
         response.percent = int(float(percent)) if percent not in (None, "") else None
-    for output in _children(_child(root, "ProcessOutputs"), "Output"):
+    for output in children(_child(root, "ProcessOutputs"), "Output"):
         value = OutputValue(_text(output, "Identifier"))
         reference = _child(output, "Reference")
         if reference is not None:
-            value.href = reference.get("href") or reference.get(_q("xlink", "href"))
+            value.href = reference.get("href") or reference.get(qualified_name("xlink", "href"))
             value.mime_type = reference.get("mimeType")
         data = _child(output, "Data")
         if data is not None and len(data):
@@ -467,7 +451,7 @@ def parse_execute_response(body: bytes) -> ExecuteResponse:
 
 
 def _read_output_data(value: OutputValue, element) -> None:
-    kind = _local(element.tag)
+    kind = local_name(element.tag)
     value.mime_type = element.get("mimeType")
     value.encoding, value.schema = element.get("encoding"), element.get("schema")
     if kind == "BoundingBoxData":
@@ -496,10 +480,10 @@ def parse_capabilities(body: bytes) -> list:
     """The processes a WPS GetCapabilities document offers."""
     root = parse_xml(body, "GetCapabilities request")
     _raise_if_exception_report(root)
-    if _local(root.tag) != "Capabilities":
+    if local_name(root.tag) != "Capabilities":
         raise _not_wps(root, "GetCapabilities request")
     return [ProcessSummary(_text(process, "Identifier"), _text(process, "Title"), _text(process, "Abstract"))
-            for process in _children(_child(root, "ProcessOfferings"), "Process")]
+            for process in children(_child(root, "ProcessOfferings"), "Process")]
 
 
 @dataclass
@@ -519,10 +503,10 @@ def parse_process_descriptions(body: bytes, *, unusable: list | None = None) -> 
     """
     root = parse_xml(body, "DescribeProcess request")
     _raise_if_exception_report(root)
-    if _local(root.tag) != "ProcessDescriptions":
+    if local_name(root.tag) != "ProcessDescriptions":
         raise _not_wps(root, "DescribeProcess request")
     descriptions = []
-    for element in _children(root, "ProcessDescription"):
+    for element in children(root, "ProcessDescription"):
         try:
             descriptions.append(_process_description(element))
         except WpsBadResponse as exc:
@@ -541,8 +525,8 @@ def parse_process_description(body: bytes, identifier: str) -> ProcessDescriptio
 
 
 def _process_description(element) -> ProcessDescription:
-    inputs = [_input_description(item) for item in _children(_child(element, "DataInputs"), "Input")]
-    outputs = [_output_description(item) for item in _children(_child(element, "ProcessOutputs"), "Output")]
+    inputs = [_input_description(item) for item in children(_child(element, "DataInputs"), "Input")]
+    outputs = [_output_description(item) for item in children(_child(element, "ProcessOutputs"), "Output")]
     return ProcessDescription(
         identifier=_text(element, "Identifier"),
         title=_text(element, "Title"),
@@ -572,7 +556,7 @@ def _data_type(element) -> str:
     data_type = _child(element, "DataType")
     if data_type is None:
         return ""
-    name = "".join(data_type.itertext()).strip() or data_type.get(_q("ows", "reference"), "") \
+    name = "".join(data_type.itertext()).strip() or data_type.get(qualified_name("ows", "reference"), "") \
         or data_type.get("reference", "")
     return re.split(r"[#:/]", name)[-1].strip().lower()
 
@@ -580,7 +564,7 @@ def _data_type(element) -> str:
 def _uoms(element) -> tuple:
     uoms = _child(element, "UOMs")
     names = [_text(_child(uoms, "Default"), "UOM")]
-    names += [_element_text(item) for item in _children(_child(uoms, "Supported"), "UOM")]
+    names += [_element_text(item) for item in children(_child(uoms, "Supported"), "UOM")]
     return tuple(dict.fromkeys(name for name in names if name))
 
 
@@ -589,14 +573,14 @@ def _format(element) -> Format:
 
 
 def _formats(element) -> tuple:
-    formats = [_format(item) for item in _children(_child(element, "Default"), "Format")]
-    formats += [_format(item) for item in _children(_child(element, "Supported"), "Format")]
+    formats = [_format(item) for item in children(_child(element, "Default"), "Format")]
+    formats += [_format(item) for item in children(_child(element, "Supported"), "Format")]
     return tuple(dict.fromkeys(item for item in formats if item.mime_type))
 
 
 def _crss(element) -> tuple:
     names = [_text(_child(element, "Default"), "CRS")]
-    names += [_element_text(item) for item in _children(_child(element, "Supported"), "CRS")]
+    names += [_element_text(item) for item in children(_child(element, "Supported"), "CRS")]
     return tuple(dict.fromkeys(name for name in names if name))
 
 
@@ -612,11 +596,11 @@ def _input_description(element) -> InputDescription:
         description.data_type = _data_type(literal)
         description.uoms = _uoms(literal)
         allowed = _child(literal, "AllowedValues")
-        description.allowed_values = tuple(_element_text(value) for value in _children(allowed, "Value"))
+        description.allowed_values = tuple(_element_text(value) for value in children(allowed, "Value"))
         description.ranges = tuple(AllowedRange(
             _text(item, "MinimumValue"), _text(item, "MaximumValue"),
-            (item.get(_q("ows", "rangeClosure")) or item.get("rangeClosure") or "closed").strip().lower(),
-            _text(item, "Spacing")) for item in _children(allowed, "Range"))
+            (item.get(qualified_name("ows", "rangeClosure")) or item.get("rangeClosure") or "closed").strip().lower(),
+            _text(item, "Spacing")) for item in children(allowed, "Range"))
         description.any_value = _child(literal, "AnyValue") is not None
         default = _child(literal, "DefaultValue")
         description.default = "".join(default.itertext()).strip() if default is not None else None
@@ -659,154 +643,3 @@ def _output_description(element) -> OutputDescription:
 
 
 # ---------------------------------------------------------------- transport
-
-
-class WpsClient:
-    """Talks WPS 1.0.0 to one endpoint through ``QgsBlockingNetworkRequest``.
-
-    ``feedback`` (optional) cancels a running request and the polling loop;
-    ``authcfg`` is a QGIS authentication configuration id.
-    """
-
-    def __init__(self, url: str, *, authcfg: str = "", feedback: QgsFeedback | None = None):
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise WpsError(f"the WPS URL {url!r} must start with http:// or https://")
-        self.url = url
-        self.authcfg = authcfg
-        self.feedback = feedback
-
-    # -- service requests
-
-    def get_capabilities(self) -> list:
-        return parse_capabilities(self.capabilities_document())
-
-    def capabilities_document(self) -> bytes:
-        """The GetCapabilities XML, checked to be a WPS Capabilities document."""
-        body = self._get(self._kvp_url(request="GetCapabilities"), "GetCapabilities request")
-        parse_capabilities(body)
-        return body
-
-    def descriptions_document(self, identifiers, chunk: int = 20) -> bytes:
-        """One ProcessDescriptions XML document describing every process of ``identifiers``.
-
-        Asked ``chunk`` identifiers at a time (a comma-separated list, as WPS 1.0.0
-        allows) so that URLs stay short; the answers are merged, and checked.
-        """
-        identifiers = list(identifiers)
-        merged = ElementTree.Element(_q("wps", "ProcessDescriptions"), {"service": "WPS", "version": "1.0.0"})
-        for start in range(0, len(identifiers), chunk):
-            body = self._get(self._kvp_url(request="DescribeProcess",
-                                           identifier=",".join(identifiers[start:start + chunk])),
-                             "DescribeProcess request")
-            parse_process_descriptions(body, unusable=[])
-            merged.extend(_children(parse_xml(body, "DescribeProcess request"), "ProcessDescription"))
-        return ElementTree.tostring(merged, encoding="utf-8", xml_declaration=True)
-
-    def describe_process(self, identifier: str) -> ProcessDescription:
-        """The process description; :class:`WpsProcessNotFound` when the server has no such process."""
-        try:
-            body = self._get(self._kvp_url(request="DescribeProcess", identifier=identifier),
-                             "DescribeProcess request")
-            return parse_process_description(body, identifier)
-        except WpsExceptionReport as exc:
-            if exc.code == "InvalidParameterValue" or exc.locator.lower() == "identifier":
-                raise WpsProcessNotFound(
-                    f"the WPS server at {redact(self.url)} has no process named {identifier!r} "
-                    f"({exc.code}: {exc.text})") from exc
-            raise
-
-    def execute(self, identifier: str, inputs, outputs, *, asynchronous: bool = True) -> ExecuteResponse:
-        body = execute_request_xml(identifier, inputs, outputs, asynchronous=asynchronous)
-        return parse_execute_response(self._post(self.url, body, "Execute request"))
-
-    def status(self, status_location: str) -> ExecuteResponse:
-        return parse_execute_response(self._get(status_location, "status document"))
-
-    def run(self, identifier: str, inputs, outputs, *,
-            on_status: Callable[[ExecuteResponse], None] | None = None,
-            poll_interval: float = 0.5, max_poll_interval: float = 2.0) -> ExecuteResponse:
-        """Execute asynchronously and poll until the process ends; return the final response.
-
-        ``on_status`` sees every status document. Raises :class:`WpsProcessFailed`
-        on ProcessFailed and :class:`WpsCanceled` when the feedback is cancelled.
-        """
-        response = self.execute(identifier, inputs, outputs, asynchronous=True)
-        interval = poll_interval
-        while True:
-            if on_status is not None:
-                on_status(response)
-            if response.status == FAILED:
-                raise WpsProcessFailed(response.exception_code, response.exception_text)
-            if response.status == SUCCEEDED:
-                return response
-            if not response.status_location:
-                raise WpsBadResponse("the WPS server accepted the process but gave no statusLocation to poll")
-            self._sleep(interval)
-            interval = min(interval * 1.5, max_poll_interval)
-            response = self.status(response.status_location)
-
-    def download(self, href: str, path: str) -> None:
-        """Save the document at ``href`` to ``path``, atomically (no partial file on failure)."""
-        write_atomically(path, self._get(href, "output download"))
-
-    # -- plumbing
-
-    def _kvp_url(self, **params) -> str:
-        url = QUrl(self.url)
-        query = QUrlQuery(url)
-        for key, value in (("service", "WPS"), ("version", "1.0.0"), *params.items()):
-            query.removeAllQueryItems(key)
-            query.addQueryItem(key, value)
-        url.setQuery(query)
-        return url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
-
-    def _check_canceled(self):
-        if self.feedback is not None and self.feedback.isCanceled():
-            raise WpsCanceled("cancelled while waiting for the WPS server")
-
-    def _sleep(self, seconds: float):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            self._check_canceled()
-            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
-        self._check_canceled()
-
-    def _get(self, url: str, what: str) -> bytes:
-        return self._send(url, what, lambda blocking, request: blocking.get(request, True, self.feedback))
-
-    def _post(self, url: str, body: bytes, what: str) -> bytes:
-        def post(blocking, request):
-            request.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, "text/xml; charset=utf-8")
-            return blocking.post(request, QByteArray(body), True, self.feedback)
-
-        return self._send(url, what, post)
-
-    def _send(self, url: str, what: str, send) -> bytes:
-        """Send one request; return the body of a 2xx answer, or of an XML error answer.
-
-        WPS servers answer errors with an HTTP 4xx/5xx and an ExceptionReport:
-        that document is returned so the caller's parser raises it with its code.
-        """
-        self._check_canceled()
-        blocking = QgsBlockingNetworkRequest()
-        if self.authcfg:
-            blocking.setAuthCfg(self.authcfg)
-        error = send(blocking, QNetworkRequest(QUrl(url)))
-        self._check_canceled()
-        reply = blocking.reply()
-        status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
-        body = bytes(reply.content())
-        if error == QgsBlockingNetworkRequest.NoError:
-            return body
-        if status is None:
-            raise WpsUnreachable(f"the WPS server at {redact(url)} cannot be reached ({what}): "
-                                 f"{blocking.errorMessage() or 'no answer'}")
-        if body.lstrip().startswith(b"<"):
-            try:
-                root = parse_xml(body, what)
-            except WpsBadResponse:
-                root = None  # an error page: the HTTP status says more
-            if root is not None and _local(root.tag) == "ExceptionReport":
-                raise exception_from_report(root)
-        raise WpsHttpError(f"the WPS server at {redact(url)} answered the {what} with HTTP {status}")

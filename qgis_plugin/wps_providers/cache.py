@@ -19,7 +19,8 @@ from pathlib import Path
 from qgis.core import QgsApplication
 
 from ..core.files import write_atomically
-from ..wps_client import WpsBadResponse, WpsClient, WpsError, parse_capabilities, parse_process_descriptions
+from ..wps.client import WpsClient
+from ..wps.protocol import WpsBadResponse, WpsError, parse_capabilities, parse_process_descriptions
 
 FORMAT_VERSION = 1
 

@@ -17,7 +17,8 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..provider import ICON_PATH
 from ..translation import tr
-from ..wps_client import UnusableProcess, WpsCanceled, WpsError, redact
+from ..wps.client import redact
+from ..wps.protocol import UnusableProcess, WpsCanceled, WpsError
 from .algorithm import RemoteWpsAlgorithm
 
 LOG_TAG = "WMS Edge"

@@ -22,7 +22,8 @@ from qgis.core import QgsApplication, QgsFeedback, QgsSettings
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..translation import tr
-from ..wps_client import WpsCanceled, WpsClient, WpsError, redact
+from ..wps.client import WpsClient, redact
+from ..wps.protocol import WpsCanceled, WpsError
 
 SETTINGS_GROUP = "wmsedge/wps_servers"
 ID_PREFIX = "wps_"

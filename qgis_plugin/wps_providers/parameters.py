@@ -52,8 +52,8 @@ from qgis.core import (
 )
 
 from ..translation import tr
-from ..wps_client import BOUNDING_BOX, COMPLEX, LITERAL, Format, InputDescription, OutputDescription
-from .protocol import bounds, extension_for_mime, number
+from ..wps.protocol import BOUNDING_BOX, COMPLEX, LITERAL, Format, InputDescription, OutputDescription
+from ..wps.rules import bounds, extension_for_mime, number
 
 INTEGER_TYPES = {"integer", "int", "long", "short", "byte", "nonnegativeinteger", "positiveinteger",
                  "negativeinteger", "nonpositiveinteger", "unsignedint", "unsignedlong", "unsignedshort"}

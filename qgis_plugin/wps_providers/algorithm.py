@@ -27,7 +27,8 @@ from qgis.core import (
 
 from ..core.files import write_atomically
 from ..translation import tr
-from ..wps_client import (
+from ..wps.client import WpsClient, redact
+from ..wps.protocol import (
     FAILED,
     SUCCEEDED,
     BoundingBoxInput,
@@ -36,14 +37,24 @@ from ..wps_client import (
     OutputRequest,
     WpsBadResponse,
     WpsCanceled,
-    WpsClient,
     WpsError,
     WpsExceptionReport,
     WpsHttpError,
     WpsProcessFailed,
     WpsProcessNotFound,
     WpsUnreachable,
-    redact,
+)
+from ..wps.rules import (
+    NotAnOption,
+    box_from_corners,
+    crs_to_send,
+    describe_allowed,
+    enum_choices,
+    is_allowed,
+    number,
+    numbered_options,
+    parse_crs,
+    yx_order,
 )
 from . import payloads
 from .parameters import (
@@ -56,18 +67,6 @@ from .parameters import (
     literal_type,
     output_definitions,
     preferred_format,
-)
-from .protocol import (
-    NotAnOption,
-    box_from_corners,
-    crs_to_send,
-    describe_allowed,
-    enum_choices,
-    is_allowed,
-    number,
-    numbered_options,
-    parse_crs,
-    yx_order,
 )
 
 

@@ -50,7 +50,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..provider import ICON_PATH
 from ..translation import tr
-from ..wps_client import WpsError
+from ..wps.protocol import WpsError
 from .servers import RemoteServer, ServerRejected, ServerStore
 
 OWN_PROVIDER_ID = "wmsedge"
