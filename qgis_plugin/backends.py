@@ -24,9 +24,11 @@ from qgis.PyQt.QtCore import Qt
 
 from .core.filters import edge_filter
 from .core.georef import TileGrid, epsg_code
+from .core.wms import redact
 from .raster_io import RasterReadCanceled, RasterReadError, read_tile_pixels, write_geotiff
 from .translation import tr
-from .wps.client import WpsClient, redact
+from .wps.client import WpsClient
+from .wps.execute import processing_error, status_follower
 from .wps.protocol import (
     ACCEPTED,
     PAUSED,
@@ -35,13 +37,7 @@ from .wps.protocol import (
     BoundingBoxInput,
     LiteralInput,
     OutputRequest,
-    WpsCanceled,
     WpsError,
-    WpsExceptionReport,
-    WpsHttpError,
-    WpsProcessFailed,
-    WpsProcessNotFound,
-    WpsUnreachable,
 )
 
 WPS_PROCESS = "get_raster_process"
@@ -198,16 +194,9 @@ def run_remote(job: TileJob, feedback: QgsProcessingFeedback) -> None:
     ]
     outputs = [OutputRequest("image", as_reference=True, mime_type=GEOTIFF_MIME_TYPE)]
     client = WpsClient(job.wps_url, feedback=feedback)
-    reported = set()
-
-    def on_status(response):
-        percent = 100 if response.status == SUCCEEDED else response.percent
-        if percent is not None:
-            feedback.setProgress(5 + 0.85 * max(0, min(100, percent)))
-        # The server's own status texts are in English and name its software: say it in our words.
-        if response.status in STATUS_MESSAGES and response.status not in reported:
-            reported.add(response.status)
-            feedback.pushInfo(STATUS_MESSAGES[response.status]())
+    # The server's own status texts are in English and name its software: say it in our words.
+    on_status = status_follower(feedback, lambda response: STATUS_MESSAGES[response.status]()
+                                if response.status in STATUS_MESSAGES else None)
 
     try:
         feedback.pushInfo(tr("Asking {url} for {process}…").format(url=redact(job.wps_url), process=WPS_PROCESS))
@@ -219,23 +208,8 @@ def run_remote(job: TileJob, feedback: QgsProcessingFeedback) -> None:
             raise QgsProcessingException(tr("The WPS server succeeded but returned no reference to the image."))
         feedback.pushInfo(tr("Downloading the GeoTIFF…"))
         client.download(image.href, job.output)
-    except WpsCanceled as exc:
-        raise canceled() from exc
-    except WpsUnreachable as exc:
-        raise QgsProcessingException(tr("WPS server unreachable: {error}").format(error=exc)) from exc
-    except WpsProcessNotFound as exc:
-        raise QgsProcessingException(tr("This WPS server does not offer {process}: {error}").format(
-            process=WPS_PROCESS, error=exc)) from exc
-    except WpsExceptionReport as exc:
-        raise QgsProcessingException(tr("The WPS server refused the request with {code}: {text}").format(
-            code=exc.code or tr("no code"), text=exc.text or tr("no message"))) from exc
-    except WpsProcessFailed as exc:
-        raise QgsProcessingException(tr("The WPS process failed: {text}").format(
-            text=exc.text or exc.code or tr("no message"))) from exc
-    except WpsHttpError as exc:
-        raise QgsProcessingException(tr("WPS HTTP error: {error}").format(error=exc)) from exc
     except WpsError as exc:
-        raise QgsProcessingException(tr("WPS error: {error}").format(error=exc)) from exc
+        raise processing_error(exc, server=redact(job.wps_url), process=WPS_PROCESS) from exc
     _check_downloaded(job)
     feedback.setProgress(100)
 

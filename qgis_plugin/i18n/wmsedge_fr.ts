@@ -199,152 +199,104 @@
       <translation>La tuile est large de {width}°, plus que les 360° de longitude (taille de pixel {px}°, {columns} colonnes). {hint}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="52" />
+      <location filename="../backends.py" line="48" />
       <source>WPS server: the job is accepted and waits for its turn.</source>
       <translation>Serveur WPS : la tâche est acceptée et attend son tour.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="53" />
+      <location filename="../backends.py" line="49" />
       <source>WPS server: the job is running.</source>
       <translation>Serveur WPS : la tâche est en cours.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="54" />
+      <location filename="../backends.py" line="50" />
       <source>WPS server: the job is paused.</source>
       <translation>Serveur WPS : la tâche est en pause.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="55" />
+      <location filename="../backends.py" line="51" />
       <source>WPS server: the job is finished.</source>
       <translation>Serveur WPS : la tâche est terminée.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="73" />
+      <location filename="../backends.py" line="69" />
       <source>Cancelled: no output was written.</source>
       <translation>Annulé : aucune sortie n'a été écrite.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="163" />
+      <location filename="../backends.py" line="159" />
       <source>The layer's source has no WMS URL or layer name.</source>
       <translation>La source de la couche n'a pas d'URL WMS ou de nom de couche.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="220" />
+      <location filename="../backends.py" line="209" />
       <source>Downloading the GeoTIFF…</source>
       <translation>Téléchargement du GeoTIFF…</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="250" />
+      <location filename="../backends.py" line="224" />
       <source>not a raster GDAL can read</source>
       <translation>pas un raster lisible par GDAL</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="219" />
+      <location filename="../backends.py" line="208" />
       <source>The WPS server succeeded but returned no reference to the image.</source>
       <translation>Le serveur WPS a réussi mais n'a renvoyé aucune référence vers l'image.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="102" />
+      <location filename="../backends.py" line="98" />
       <source>Reading {width} x {height} pixels (the tile and a one-pixel halo) through the layer's data provider…</source>
       <translation>Lecture de {width} x {height} pixels (la tuile et une marge d'un pixel) par le fournisseur de données de la couche…</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="120" />
+      <location filename="../backends.py" line="116" />
       <source>Applying {method}…</source>
       <translation>Application de {method}…</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="148" />
+      <location filename="../backends.py" line="144" />
       <source>The remote WPS backend needs a WMS layer, but this layer comes from the '{provider}' provider. Use the in-process backend for this layer.</source>
       <translation>Le calcul distant par WPS nécessite une couche WMS, mais cette couche vient du fournisseur « {provider} ». Utilisez le calcul local pour cette couche.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="154" />
+      <location filename="../backends.py" line="150" />
       <source>The remote WPS backend needs a WMS layer, but this layer is a {kind} tile layer. Use the in-process backend for this layer.</source>
       <translation>Le calcul distant par WPS nécessite une couche WMS, mais cette couche est une couche de tuiles {kind}. Utilisez le calcul local pour cette couche.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="167" />
+      <location filename="../backends.py" line="163" />
       <source>The layer asks the WMS for the style(s) '{styles}', which the remote backend cannot pass on (it always uses the default style). Use the in-process backend, or the layer with its default style.</source>
       <translation>La couche demande au WMS le ou les styles « {styles} », que le calcul distant ne peut pas transmettre (il utilise toujours le style par défaut). Utilisez le calcul local, ou la couche avec son style par défaut.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="179" />
+      <location filename="../backends.py" line="175" />
       <source>The remote WPS backend needs an output CRS with an EPSG code; {crs} has none.</source>
       <translation>Le calcul distant par WPS nécessite un SCR de sortie ayant un code EPSG ; {crs} n'en a pas.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="184" />
+      <location filename="../backends.py" line="180" />
       <source>The remote backend asks the WMS for {formats}, not the layer's {format}: asking for image/png, which may give other pixels than the in-process backend.</source>
       <translation>Le calcul distant demande au WMS {formats}, pas le format {format} de la couche : il demande image/png, ce qui peut donner d'autres pixels que le calcul local.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="213" />
+      <location filename="../backends.py" line="202" />
       <source>Asking {url} for {process}…</source>
       <translation>Demande de {process} à {url}…</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="251" />
+      <location filename="../backends.py" line="225" />
       <source>The WPS server returned an unexpected image ({found}) instead of a {width} x {height} GeoTIFF.</source>
       <translation>Le serveur WPS a renvoyé une image inattendue ({found}) au lieu d'un GeoTIFF de {width} x {height}.</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="225" />
-      <source>WPS server unreachable: {error}</source>
-      <translation>Serveur WPS injoignable : {error}</translation>
-    </message>
-    <message>
-      <location filename="../backends.py" line="227" />
-      <source>This WPS server does not offer {process}: {error}</source>
-      <translation>Ce serveur WPS ne propose pas {process} : {error}</translation>
-    </message>
-    <message>
-      <location filename="../backends.py" line="230" />
-      <location filename="../wps_providers/algorithm.py" line="432" />
-      <source>The WPS server refused the request with {code}: {text}</source>
-      <translation>Le serveur WPS a refusé la requête avec {code} : {text}</translation>
-    </message>
-    <message>
-      <location filename="../backends.py" line="233" />
-      <source>The WPS process failed: {text}</source>
-      <translation>Le traitement WPS a échoué : {text}</translation>
-    </message>
-    <message>
-      <location filename="../backends.py" line="236" />
-      <location filename="../wps_providers/algorithm.py" line="438" />
-      <source>WPS HTTP error: {error}</source>
-      <translation>Erreur HTTP du WPS : {error}</translation>
-    </message>
-    <message>
-      <location filename="../backends.py" line="238" />
-      <location filename="../wps_providers/algorithm.py" line="439" />
-      <source>WPS error: {error}</source>
-      <translation>Erreur WPS : {error}</translation>
-    </message>
-    <message>
-      <location filename="../backends.py" line="115" />
+      <location filename="../backends.py" line="111" />
       <source>Cannot read the layer: {error}</source>
       <translation>Impossible de lire la couche : {error}</translation>
     </message>
     <message>
-      <location filename="../backends.py" line="128" />
+      <location filename="../backends.py" line="124" />
       <source>Cannot write {path}: {error}</source>
       <translation>Impossible d'écrire {path} : {error}</translation>
-    </message>
-    <message>
-      <location filename="../backends.py" line="231" />
-      <location filename="../wps_providers/algorithm.py" line="433" />
-      <location filename="../wps_providers/algorithm.py" line="436" />
-      <source>no code</source>
-      <translation>sans code</translation>
-    </message>
-    <message>
-      <location filename="../backends.py" line="231" />
-      <location filename="../backends.py" line="234" />
-      <location filename="../wps_providers/algorithm.py" line="433" />
-      <location filename="../wps_providers/algorithm.py" line="436" />
-      <source>no message</source>
-      <translation>sans message</translation>
     </message>
     <message>
       <location filename="../plugin.py" line="46" />
@@ -491,182 +443,214 @@
       <translation>la requête GetMap au WMS à l'adresse {where} a été interrompue</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="463" />
-      <source>optional</source>
-      <translation>facultatif</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="135" />
-      <source>&lt;p&gt;Cancelling stops waiting for the job; WPS 1.0.0 cannot stop it on the server, where it runs to its end.&lt;/p&gt;</source>
-      <translation>&lt;p&gt;Annuler arrête l’attente du travail ; WPS 1.0.0 ne permet pas de l’arrêter sur le serveur, où il va jusqu’à son terme.&lt;/p&gt;</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="420" />
+      <location filename="../wps/execute.py" line="50" />
       <source>Cancelled: nothing was written. (WPS 1.0.0 cannot stop a job on the server: it runs to its end there.)</source>
       <translation>Annulé : rien n’a été écrit. (WPS 1.0.0 ne permet pas d’arrêter un travail sur le serveur : il y va jusqu’à son terme.)</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="466" />
-      <source>any number of values</source>
-      <translation>nombre de valeurs libre</translation>
+      <location filename="../wps/execute.py" line="58" />
+      <source>; refresh the server's processes</source>
+      <translation> ; actualisez les traitements du serveur</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="121" />
-      <source>&lt;p&gt;Process &lt;b&gt;{identifier}&lt;/b&gt; of the WPS server {title} ({url}), run {mode}.&lt;/p&gt;</source>
-      <translation>&lt;p&gt;Processus &lt;b&gt;{identifier}&lt;/b&gt; du serveur WPS {title} ({url}), exécuté {mode}.&lt;/p&gt;</translation>
+      <location filename="../wps/execute.py" line="69" />
+      <source>WPS error: {error}</source>
+      <translation>Erreur WPS : {error}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="126" />
-      <source>Inputs</source>
-      <translation>Entrées</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="130" />
-      <source>Outputs</source>
-      <translation>Sorties</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="356" />
-      <source>Running {process} on {url} (asynchronous)…</source>
-      <translation>Exécution de {process} sur {url} (asynchrone)…</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="485" />
-      <source>{input}: {value} is not allowed; the server accepts {allowed}.</source>
-      <translation>{input} : {value} n’est pas autorisé ; le serveur accepte {allowed}.</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="124" />
-      <source>asynchronously (progress follows the server's status)</source>
-      <translation>de façon asynchrone (la progression suit l’état donné par le serveur)</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="125" />
-      <source>synchronously (the server offers no status updates for it)</source>
-      <translation>de façon synchrone (le serveur ne donne pas d’état d’avancement pour ce processus)</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="242" />
-      <source>{input}: at most {maximum} values, {count} given.</source>
-      <translation>{input} : au plus {maximum} valeurs, {count} données.</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="245" />
-      <source>{input}: at least {minimum} values, {count} given.</source>
-      <translation>{input} : au moins {minimum} valeurs, {count} données.</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="316" />
-      <source>{input}: the vector layer could not be loaded.</source>
-      <translation>{input} : la couche vecteur n’a pas pu être chargée.</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="350" />
-      <source>Running {process} on {url} (synchronous)…</source>
-      <translation>Exécution de {process} sur {url} (synchrone)…</translation>
-    </message>
-    <message>
-      <location filename="../wps_providers/algorithm.py" line="424" />
+      <location filename="../wps/execute.py" line="54" />
       <source>The WPS server {server} cannot be reached: {error}</source>
       <translation>Le serveur WPS {server} est injoignable : {error}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="428" />
-      <source>The WPS server {server} no longer offers the process {process}; refresh the server's processes ({error}).</source>
-      <translation>Le serveur WPS {server} ne propose plus le processus {process} ; actualisez les processus du serveur ({error}).</translation>
+      <location filename="../wps/execute.py" line="59" />
+      <source>The WPS server {server} does not offer the process {process}{hint} ({error}).</source>
+      <translation>Le serveur WPS {server} ne propose pas le traitement {process}{hint} ({error}).</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="435" />
+      <location filename="../wps/execute.py" line="62" />
+      <source>The WPS server refused the request with {code}: {text}</source>
+      <translation>Le serveur WPS a refusé la requête avec {code} : {text}</translation>
+    </message>
+    <message>
+      <location filename="../wps/execute.py" line="65" />
       <source>The WPS process {process} failed with {code}: {text}</source>
       <translation>Le processus WPS {process} a échoué avec {code} : {text}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="447" />
+      <location filename="../wps/execute.py" line="68" />
+      <source>WPS HTTP error: {error}</source>
+      <translation>Erreur HTTP du WPS : {error}</translation>
+    </message>
+    <message>
+      <location filename="../wps/execute.py" line="63" />
+      <location filename="../wps/execute.py" line="66" />
+      <source>no code</source>
+      <translation>sans code</translation>
+    </message>
+    <message>
+      <location filename="../wps/execute.py" line="63" />
+      <location filename="../wps/execute.py" line="66" />
+      <source>no message</source>
+      <translation>sans message</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="431" />
+      <source>optional</source>
+      <translation>facultatif</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="131" />
+      <source>&lt;p&gt;Cancelling stops waiting for the job; WPS 1.0.0 cannot stop it on the server, where it runs to its end.&lt;/p&gt;</source>
+      <translation>&lt;p&gt;Annuler arrête l’attente du travail ; WPS 1.0.0 ne permet pas de l’arrêter sur le serveur, où il va jusqu’à son terme.&lt;/p&gt;</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="434" />
+      <source>any number of values</source>
+      <translation>nombre de valeurs libre</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="117" />
+      <source>&lt;p&gt;Process &lt;b&gt;{identifier}&lt;/b&gt; of the WPS server {title} ({url}), run {mode}.&lt;/p&gt;</source>
+      <translation>&lt;p&gt;Processus &lt;b&gt;{identifier}&lt;/b&gt; du serveur WPS {title} ({url}), exécuté {mode}.&lt;/p&gt;</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="122" />
+      <source>Inputs</source>
+      <translation>Entrées</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="126" />
+      <source>Outputs</source>
+      <translation>Sorties</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="352" />
+      <source>Running {process} on {url} (asynchronous)…</source>
+      <translation>Exécution de {process} sur {url} (asynchrone)…</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="453" />
+      <source>{input}: {value} is not allowed; the server accepts {allowed}.</source>
+      <translation>{input} : {value} n’est pas autorisé ; le serveur accepte {allowed}.</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="120" />
+      <source>asynchronously (progress follows the server's status)</source>
+      <translation>de façon asynchrone (la progression suit l’état donné par le serveur)</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="121" />
+      <source>synchronously (the server offers no status updates for it)</source>
+      <translation>de façon synchrone (le serveur ne donne pas d’état d’avancement pour ce processus)</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="238" />
+      <source>{input}: at most {maximum} values, {count} given.</source>
+      <translation>{input} : au plus {maximum} valeurs, {count} données.</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="241" />
+      <source>{input}: at least {minimum} values, {count} given.</source>
+      <translation>{input} : au moins {minimum} valeurs, {count} données.</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="312" />
+      <source>{input}: the vector layer could not be loaded.</source>
+      <translation>{input} : la couche vecteur n’a pas pu être chargée.</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="346" />
+      <source>Running {process} on {url} (synchronous)…</source>
+      <translation>Exécution de {process} sur {url} (synchrone)…</translation>
+    </message>
+    <message>
+      <location filename="../wps_providers/algorithm.py" line="415" />
       <source>one of {options}; give the option's number or its text</source>
       <translation>l’une des options {options} ; donnez son numéro ou son texte</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="452" />
+      <location filename="../wps_providers/algorithm.py" line="420" />
       <source>default {value}</source>
       <translation>par défaut {value}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="454" />
+      <location filename="../wps_providers/algorithm.py" line="422" />
       <source>unit {unit}</source>
       <translation>unité {unit}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="456" />
+      <location filename="../wps_providers/algorithm.py" line="424" />
       <source>CRS {crss}</source>
       <translation>SCR {crss}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="465" />
+      <location filename="../wps_providers/algorithm.py" line="433" />
       <source>up to {count} values</source>
       <translation>jusqu’à {count} valeurs</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="476" />
+      <location filename="../wps_providers/algorithm.py" line="444" />
       <source>{input}: “{value}” is not a valid {kind}.</source>
       <translation>{input} : « {value} » n’est pas une valeur {kind} valide.</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="496" />
+      <location filename="../wps_providers/algorithm.py" line="464" />
       <source>{input}: “{value}” is not one of the options; give its number or its text ({options}).</source>
       <translation>{input} : « {value} » n’est pas l’une des options ; donnez son numéro ou son texte ({options}).</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="182" />
+      <location filename="../wps_providers/algorithm.py" line="178" />
       <source>Incorrect parameter value for {name}</source>
       <translation>Valeur incorrecte pour le paramètre {name}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="259" />
+      <location filename="../wps_providers/algorithm.py" line="255" />
       <source>{input}: QGIS does not know the server's CRS {crs}.</source>
       <translation>{input} : QGIS ne connaît pas le SCR {crs} du serveur.</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="262" />
+      <location filename="../wps_providers/algorithm.py" line="258" />
       <source>{input}: the server does not take {given}; the extent is sent in {crs}.</source>
       <translation>{input} : le serveur n’accepte pas {given} ; l’emprise est envoyée en {crs}.</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="287" />
+      <location filename="../wps_providers/algorithm.py" line="283" />
       <source>{input}: the raster layer could not be loaded.</source>
       <translation>{input} : la couche raster n’a pas pu être chargée.</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="330" />
+      <location filename="../wps_providers/algorithm.py" line="326" />
       <source>Cannot send the input: {error}</source>
       <translation>Impossible d’envoyer l’entrée : {error}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="343" />
+      <location filename="../wps_providers/algorithm.py" line="339" />
       <source>Cannot write the output: {error}</source>
       <translation>Impossible d’écrire la sortie : {error}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="366" />
+      <location filename="../wps_providers/algorithm.py" line="355" />
       <source>WPS: {message}</source>
       <translation>WPS : {message}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="450" />
+      <location filename="../wps_providers/algorithm.py" line="418" />
       <source>allowed: {allowed}</source>
       <translation>valeurs admises : {allowed}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="458" />
+      <location filename="../wps_providers/algorithm.py" line="426" />
       <source>formats {formats}</source>
       <translation>formats {formats}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="380" />
+      <location filename="../wps_providers/algorithm.py" line="369" />
       <source>Writing {output}…</source>
       <translation>Écriture de {output}…</translation>
     </message>
     <message>
-      <location filename="../wps_providers/algorithm.py" line="461" />
+      <location filename="../wps_providers/algorithm.py" line="429" />
       <source>at most {megabytes:g} MB</source>
       <translation>au plus {megabytes:g} Mo</translation>
     </message>
@@ -853,47 +837,47 @@
       <translation>Aucun serveur WPS d’identifiant {server_id} n’est configuré.</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="66" />
+      <location filename="../wps_providers/servers.py" line="67" />
       <source>Give the WPS server a title.</source>
       <translation>Donnez un titre au serveur WPS.</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="78" />
+      <location filename="../wps_providers/servers.py" line="79" />
       <source>Put no user name or password in the WPS URL (QGIS settings would keep them in clear): choose an authentication configuration instead.</source>
       <translation>Ne mettez ni nom d'utilisateur ni mot de passe dans l'URL du WPS (les paramètres de QGIS les garderaient en clair) : choisissez plutôt une configuration d'authentification.</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="75" />
+      <location filename="../wps_providers/servers.py" line="76" />
       <source>The WPS URL must start with http:// or https:// and name a host: {url}</source>
       <translation>L'URL du WPS doit commencer par http:// ou https:// et nommer un hôte : {url}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="97" />
+      <location filename="../wps_providers/servers.py" line="98" />
       <source>The authentication configuration {authcfg} does not exist in this QGIS profile.</source>
       <translation>La configuration d'authentification {authcfg} n'existe pas dans ce profil QGIS.</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="76" />
+      <location filename="../wps_providers/servers.py" line="77" />
       <source>(empty)</source>
       <translation>(vide)</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="105" />
+      <location filename="../wps_providers/servers.py" line="106" />
       <source>The server at {url} did not answer within {seconds:g} s: is it a WPS server, and is it running?</source>
       <translation>Le serveur {url} n'a pas répondu en {seconds:g} s : est-ce un serveur WPS, et fonctionne-t-il ?</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="108" />
+      <location filename="../wps_providers/servers.py" line="109" />
       <source>{url} is not a usable WPS server: {reason}</source>
       <translation>{url} n'est pas un serveur WPS utilisable : {reason}</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="177" />
+      <location filename="../wps_providers/servers.py" line="178" />
       <source>No WPS server {server_id} is configured (removed meanwhile?).</source>
       <translation>Aucun serveur WPS {server_id} n'est configuré (supprimé entre-temps ?).</translation>
     </message>
     <message>
-      <location filename="../wps_providers/servers.py" line="146" />
+      <location filename="../wps_providers/servers.py" line="147" />
       <source>This WPS server is already configured, as “{title}”.</source>
       <translation>Ce serveur WPS est déjà configuré, sous le titre « {title} ».</translation>
     </message>

@@ -26,23 +26,19 @@ from qgis.core import (
 )
 
 from ..core.files import write_atomically
+from ..core.wms import redact
 from ..translation import tr
-from ..wps.client import WpsClient, redact
+from ..wps.client import WpsClient
+from ..wps.execute import processing_error, status_follower
 from ..wps.protocol import (
     FAILED,
-    SUCCEEDED,
     BoundingBoxInput,
     Format,
     LiteralInput,
     OutputRequest,
     WpsBadResponse,
-    WpsCanceled,
     WpsError,
-    WpsExceptionReport,
-    WpsHttpError,
     WpsProcessFailed,
-    WpsProcessNotFound,
-    WpsUnreachable,
 )
 from ..wps.rules import (
     NotAnOption,
@@ -355,16 +351,9 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
             return response
         feedback.pushInfo(tr("Running {process} on {url} (asynchronous)…").format(
             process=identifier, url=redact(self._server.url)))
-        last_message = []
-
-        def on_status(response):
-            percent = 100 if response.status == SUCCEEDED else response.percent
-            if percent is not None:
-                feedback.setProgress(5 + 0.85 * max(0, min(100, percent)))
-            if response.message and response.message not in last_message:
-                last_message[:] = [response.message]
-                feedback.pushInfo(tr("WPS: {message}").format(message=response.message))
-
+        # A server we did not write: its own words are the news (in its language), marked as its own.
+        on_status = status_follower(feedback, lambda response: response.message and tr("WPS: {message}").format(
+            message=response.message))
         return client.run(identifier, inputs, outputs, on_status=on_status)
 
     def _write_outputs(self, client, response, destinations, feedback):
@@ -414,29 +403,8 @@ class RemoteWpsAlgorithm(QgsProcessingAlgorithm):
         return path
 
     def _error(self, exc) -> QgsProcessingException:
-        """A QgsProcessingException for users, with the server's code and text when it gave them."""
-        process, server = self._description.identifier, self._server.title
-        if isinstance(exc, WpsCanceled):
-            return QgsProcessingException(tr(
-                "Cancelled: nothing was written. (WPS 1.0.0 cannot stop a job on the server: it runs to its end "
-                "there.)"))
-        if isinstance(exc, WpsUnreachable):
-            return QgsProcessingException(tr("The WPS server {server} cannot be reached: {error}").format(
-                server=server, error=exc))
-        if isinstance(exc, WpsProcessNotFound) or (
-                isinstance(exc, WpsExceptionReport) and exc.locator.lower() == "identifier"):
-            return QgsProcessingException(tr(
-                "The WPS server {server} no longer offers the process {process}; refresh the server's processes "
-                "({error}).").format(server=server, process=process, error=exc))
-        if isinstance(exc, WpsExceptionReport):
-            return QgsProcessingException(tr("The WPS server refused the request with {code}: {text}").format(
-                code=exc.code or tr("no code"), text=exc.text or tr("no message")))
-        if isinstance(exc, WpsProcessFailed):
-            return QgsProcessingException(tr("The WPS process {process} failed with {code}: {text}").format(
-                process=process, code=exc.code or tr("no code"), text=exc.text or tr("no message")))
-        if isinstance(exc, WpsHttpError):
-            return QgsProcessingException(tr("WPS HTTP error: {error}").format(error=exc))
-        return QgsProcessingException(tr("WPS error: {error}").format(error=exc))
+        return processing_error(exc, server=self._server.title, process=self._description.identifier,
+                                refresh_hint=True)
 
 
 def _input_notes(item) -> str:

@@ -15,9 +15,9 @@ import threading
 from qgis.core import Qgis, QgsApplication, QgsFeedback, QgsMessageLog, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..core.wms import redact
 from ..provider import ICON_PATH
 from ..translation import tr
-from ..wps.client import redact
 from ..wps.protocol import UnusableProcess, WpsCanceled, WpsError
 from .algorithm import RemoteWpsAlgorithm
 

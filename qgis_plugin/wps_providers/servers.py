@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 from qgis.core import QgsApplication, QgsFeedback, QgsSettings
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
+from ..core.wms import redact
 from ..translation import tr
-from ..wps.client import WpsClient, redact
+from ..wps.client import WpsClient
 from ..wps.protocol import WpsCanceled, WpsError
 
 SETTINGS_GROUP = "wmsedge/wps_servers"

@@ -128,7 +128,7 @@ def test_default_pixel_size_is_the_canvas_resolution(session):
 def test_failed_run_adds_nothing_and_says_why(session, tmp_path):
     run = session["runs"]["failed"]
     assert run["added"] == []
-    assert "WPS server unreachable" in run["log"]
+    assert "cannot be reached" in run["log"]
     assert "not correctly generated" not in run["log"]
     assert "PyWPS" not in run["log"] and " our " not in run["log"]
 
