@@ -62,7 +62,7 @@ EXECUTE_XML = """<wps:Execute
         <wps:Input><ows:Identifier>lat</ows:Identifier>
             <wps:Data><wps:LiteralData>{lat!r}</wps:LiteralData></wps:Data></wps:Input>
         <wps:Input><ows:Identifier>lon</ows:Identifier>
-            <wps:Data><wps:LiteralData>{lon!r}</wps:LiteralData></wps:Data></wps:Input>
+            <wps:Data><wps:LiteralData>{lon!r}</wps:LiteralData></wps:Data></wps:Input>{extra}
     </wps:DataInputs>
     <wps:ResponseForm>
         <wps:RawDataOutput mimeType="{mime_type}">
@@ -73,9 +73,12 @@ EXECUTE_XML = """<wps:Execute
 XML_HEADERS = {"Content-Type": "text/xml"}
 
 
-def execute_request(lat, lon, mime_type=PNG, layer=LAYER, method=METHOD) -> str:
-    """The tutorial's synchronous Execute (raw output) for one point."""
-    return EXECUTE_XML.format(layer=layer, method=method, lat=lat, lon=lon, mime_type=mime_type)
+def execute_request(lat, lon, mime_type=PNG, layer=LAYER, method=METHOD, **inputs) -> str:
+    """The tutorial's synchronous Execute (raw output) for one point; ``inputs``: more literal inputs."""
+    extra = "".join(f"\n        <wps:Input><ows:Identifier>{name}</ows:Identifier>\n"
+                    f"            <wps:Data><wps:LiteralData>{value!r}</wps:LiteralData></wps:Data></wps:Input>"
+                    for name, value in inputs.items())
+    return EXECUTE_XML.format(layer=layer, method=method, lat=lat, lon=lon, mime_type=mime_type, extra=extra)
 
 
 def check_image(response, mime_type):
