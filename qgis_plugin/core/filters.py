@@ -14,7 +14,7 @@ Conventions (see README, "Conventions"):
   and every output pixel is a true gradient; otherwise the nearest edge pixel
   is replicated (scipy's ``mode='nearest'``).
 
-The work is done in horizontal strips of about 64 Ki pixels so that every
+The work is done in horizontal strips of about 128 Ki pixels so that every
 intermediate array stays in the CPU cache: the only full-size array written
 is the result itself. Strips are independent and numpy releases the GIL in
 its loops, so strips of large inputs run on a pool of threads, one per core;
@@ -50,18 +50,20 @@ _LUMA_PER_MILLE = (299.0, 587.0, 114.0)
 # Smoothing weights across the derivative direction, per kernel family.
 _SMOOTHING = {"sobel": 2.0, "prewitt": 1.0}
 
-# Elements per strip: 64 Ki float32 (256 KiB) per temporary keeps a strip's
-# working set in L2; measured fastest on 4096-wide tiles (16 rows).
-_STRIP_ELEMENTS = 64 * 1024
+# Elements per strip: 128 Ki float32 (512 KiB) per temporary keeps a strip's
+# working set near L2 while numpy's per-call cost stays small; measured
+# fastest on 512- and 4096-wide tiles (256 and 32 rows).
+_STRIP_ELEMENTS = 128 * 1024
 
-# Below this many output pixels the thread pool costs more than it saves
-# (handing out a strip takes tens of microseconds; see BENCHMARKS.md).
-_PARALLEL_MIN_PIXELS = 2 * _STRIP_ELEMENTS
+# Below this many output pixels the thread pool costs more than it saves: at
+# 512 x 512 it added a third to the CPU time and saved no time on 2 shared
+# cores (handing out strips and waking threads; see BENCHMARKS.md).
+_PARALLEL_MIN_PIXELS = 1024 * 1024
 
 _pools: dict = {}
 _pools_lock = threading.Lock()
 _thread_buffers = threading.local()
-_luma_weights = np.empty(0, dtype=np.float32)
+_luma_weights: dict = {}
 
 
 def edge_filter(image, method: str, *, halo: bool = False, workers: int | None = None) -> np.ndarray:
@@ -80,7 +82,6 @@ def edge_filter(image, method: str, *, halo: bool = False, workers: int | None =
     height, width = gray_source.shape[0], gray_source.shape[1]
     out_height, out_width = (height - 2, width - 2) if halo else (height, width)
     out = np.empty((out_height, out_width), dtype=np.float32)
-    has_transparency = alpha is not None and not np.all(alpha)
     weight = _SMOOTHING[family]
     strip_rows = max(1, _STRIP_ELEMENTS // width)
 
@@ -88,7 +89,7 @@ def edge_filter(image, method: str, *, halo: bool = False, workers: int | None =
         row1 = min(row0 + strip_rows, out_height)
         strip = _padded_strip(gray_source, row0, row1, halo)
         target = out[row0:row1]
-        if has_transparency:
+        if alpha is not None:
             valid = _padded_strip(alpha, row0, row1, halo, name="valid")
             _masked_gradient(strip, valid, direction, weight, target)
         else:
@@ -113,43 +114,47 @@ def gray_float32(rows) -> np.ndarray:
     ignored) as float32: RGB by the ITU-R 601-2 luma weights, exactly rounded for 8 bits."""
     rows = np.asarray(rows)
     out = np.empty(rows.shape[:2], dtype=np.float32)
-    _gray_into(rows if rows.ndim == 2 else rows[:, :, :3], out)
+    _gray_into(rows, out)
     return out
 
 
 def _gray_into(rows, out):
-    """Write the gray levels of H x W or H x W x 3 ``rows`` into the float32 array (or view) ``out``."""
+    """Write the gray levels of H x W, H x W x 3 or H x W x 4 (alpha ignored) ``rows`` into
+    the float32 array (or view) ``out``."""
     if rows.ndim == 2:
         np.copyto(out, rows, casting="unsafe")
     elif rows.dtype == np.uint8:
         # Integer weights: every product and partial sum is an integer below 2**24, exact in
         # float32, and the one division rounds once; a neutral gray (v, v, v) stays v.
-        # The products are one contiguous pass against the weights repeated per pixel. Not a
-        # BLAS product: it is faster alone, but OpenBLAS starts threads of its own that
-        # compete with ours (and QGIS's) for the cores.
+        # All channels are copied, alpha included (weight 0): a contiguous copy, ten times
+        # faster than picking 3 bytes of 4. The products are one contiguous pass against the
+        # weights repeated per pixel. Not a BLAS product: it is faster alone, but OpenBLAS
+        # starts threads of its own that compete with ours (and QGIS's) for the cores.
         colour = _scratch("colour", rows.shape)
         np.copyto(colour, rows, casting="unsafe")
         flat = colour.reshape(-1)
-        np.multiply(flat, _repeated_luma_weights(out.size), out=flat)
+        np.multiply(flat, _repeated_luma_weights(out.size, rows.shape[2]), out=flat)
         np.add(colour[:, :, 0], colour[:, :, 1], out=out)
         np.add(out, colour[:, :, 2], out=out)
         np.divide(out, np.float32(1000.0), out=out)
     else:
         # Wider integers and floats: products in float64, one rounding to float32 at the end.
-        colour = rows.astype(np.float64)
+        colour = rows[:, :, :3].astype(np.float64)
         gray = colour[:, :, 0] * _LUMA_PER_MILLE[0]
         gray += colour[:, :, 1] * _LUMA_PER_MILLE[1]
         gray += colour[:, :, 2] * _LUMA_PER_MILLE[2]
         np.divide(gray, 1000.0, out=out, casting="unsafe")
 
 
-def _repeated_luma_weights(pixels):
-    """The per-mille luma weights repeated for ``pixels`` RGB pixels, as one flat float32 array."""
-    global _luma_weights
-    weights = _luma_weights
-    if weights.size < 3 * pixels:
-        weights = _luma_weights = np.tile(np.array(_LUMA_PER_MILLE, dtype=np.float32), pixels)
-    return weights[: 3 * pixels]
+def _repeated_luma_weights(pixels, channels):
+    """The per-mille luma weights (and 0 for alpha) repeated for ``pixels`` pixels of
+    ``channels`` (3 or 4) channels, as one flat float32 array."""
+    size = channels * pixels
+    weights = _luma_weights.get(channels)
+    if weights is None or weights.size < size:
+        per_pixel = np.array(_LUMA_PER_MILLE + (0.0,) * (channels - 3), dtype=np.float32)
+        weights = _luma_weights[channels] = np.tile(per_pixel, pixels)
+    return weights[:size]
 
 
 def _scratch(name, shape):
@@ -222,19 +227,18 @@ def _check_image(image, halo):
 def _split_channels(array):
     """Return (gray source, alpha validity mask or None).
 
-    The gray source is either a 2-D array or, for RGB(A), the H x W x 3 colour
-    array: the luma conversion is done strip by strip in ``_padded_strip``.
+    The gray source is either a 2-D array or, for RGB(A), the colour array itself
+    (alpha is ignored): the luma conversion is done strip by strip in ``_padded_strip``.
+    The mask is None when every pixel is opaque (most WMS tiles): no pass builds it.
     """
     if array.ndim == 2:
         return array, None
     channels = array.shape[2]
-    if channels == 1:
-        return array[:, :, 0], None
-    if channels == 2:
-        return array[:, :, 0], array[:, :, 1] != 0
-    if channels == 3:
-        return array, None
-    return array[:, :, :3], array[:, :, 3] != 0
+    if channels in (1, 3):
+        return (array[:, :, 0] if channels == 1 else array), None
+    gray = array[:, :, 0] if channels == 2 else array
+    alpha = array[:, :, -1]
+    return gray, (None if alpha.all() else alpha != 0)
 
 
 def _padded_strip(source, row0, row1, halo, name="gray"):

@@ -233,7 +233,7 @@ class TestThreads:
 
 
 def test_default_threads_on_a_large_input_equal_one_thread():
-    rgba = image_with_bands((700, 600), np.uint8, 4, seed=9)  # above the size where the pool is used
+    rgba = image_with_bands((1100, 1000), np.uint8, 4, seed=9)  # above the size where the pool is used
     assert rgba.shape[0] * rgba.shape[1] >= filters._PARALLEL_MIN_PIXELS
     for method in ("sobel_x", "prewitt_magnitude"):
         np.testing.assert_array_equal(bits(edge_filter(rgba, method)), bits(edge_filter(rgba, method, workers=1)))
