@@ -13,7 +13,9 @@ whole measurement is repeated ``ROUNDS`` times: the report gives the range over 
 from __future__ import annotations
 
 import random
+import statistics
 import sys
+import time
 
 import requests
 
@@ -21,7 +23,7 @@ from sandbox.mapserver import BOUNDS, LAYER, PIXEL_SIZE, MapServer
 from sandbox.wps import WpsServer
 
 from .load import CpuMeter, Level, drive
-from .tile import PNG, XML_HEADERS, check_image, execute_request
+from .tile import PNG, XML_HEADERS, check_image, execute_request, wps_in_process
 
 TILE = 512
 WORKERS = 4  # gunicorn sync workers, for MapServer and for our WPS alike
@@ -98,7 +100,11 @@ def run(folder):
         for index in range(ROUNDS):
             print(f"  fast WMS: round {index + 1} of {ROUNDS} ...", file=sys.stderr)
             rounds.append(one_round(mapserver, wps, index))
-    return report(rounds)
+        print("  fast WMS: stages of one Execute in process ...", file=sys.stderr)
+        lat, lon = next(random_centres(99))
+        stages = wps_in_process(None, PNG, config=wps.config_file, clock=time.thread_time,
+                                body=execute_request(lat, lon, PNG, layer=LAYER, bbox_size=TILE * PIXEL_SIZE))
+    return report(rounds, stages["median"])
 
 
 def _ratios(rounds):
@@ -113,7 +119,18 @@ def _range(values, fmt):
     return fmt.format(low) if f"{low:.2f}" == f"{high:.2f}" else f"{fmt.format(low)}–{fmt.format(high)}"
 
 
-def report(rounds):
+STAGES = (
+    ("wms_wait", "WMS request (our HTTP client's CPU: `WmsClient._get`, requests and urllib3)"),
+    ("decode", "PNG decode (`decode_image`, PIL)"),
+    ("filter", "gradient (`edge_filter`, RGBA to gray included)"),
+    ("encode", "display mapping and PNG encoding (`png_bytes`)"),
+    ("process_copy", "copy of the process for the request (`prepare_process_for_execution`)"),
+    ("pywps_db", "PyWPS job database"),
+    ("other", "PyWPS: request parsing, inputs, response; werkzeug"),
+)
+
+
+def report(rounds, stages):
     cpu, throughput = _ratios(rounds)
     lines = [
         "## Beside a fast WMS: MapServer 8", "",
@@ -147,6 +164,20 @@ def report(rounds):
         f"{_range(wps_cpu, '{:.1f}')} ms per Execute on top (**{_range(cpu, '{:.2f}')}x** the GetMap). "
         f"At {TARGET_CLIENTS} clients the WPS delivers **{_range(throughput, '{:.0%}')}** of MapServer's "
         "own throughput.", "",
+    ]
+    served = statistics.median(wps_cpu)
+    lines += [
+        "### Where our server's CPU goes", "",
+        "One Execute of the same tile called in this process through werkzeug (no HTTP), the functions it "
+        "calls wrapped by timers (`benchmarks/stages.py`) reading this thread's CPU clock "
+        "(`time.thread_time`); medians of the runs, ms. The gunicorn row is the median WPS CPU per Execute "
+        "above minus the in-process total: HTTP parsing and writing, gunicorn's worker loop, and the "
+        "socket to the client.", "",
+        "| stage | CPU ms |", "| --- | ---: |",
+        *[f"| {label} | {stages.get(key, 0.0):.2f} |" for key, label in STAGES],
+        f"| **in process, total** | **{stages['total']:.2f}** |",
+        f"| gunicorn and HTTP (WPS tree CPU at 1 client {served:.2f} minus the total) | "
+        f"{served - stages['total']:.2f} |", "",
     ]
     errors = sum(r["errors"] for results in rounds for pair in results.values() for r in pair)
     headline = {"cpu_ratio": cpu, "throughput": throughput, "wms_cpu": wms_cpu, "wps_cpu": wps_cpu,

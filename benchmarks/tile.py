@@ -146,8 +146,10 @@ def qgis_algorithm(servers, profile_path=None) -> dict:
     return measured
 
 
-def wps_in_process(servers, mime_type, profile=False) -> dict:
-    """Stage medians of our WPS application called in this process (WSGI, no HTTP)."""
+def wps_in_process(servers, mime_type, profile=False, *, config=None, body=None, clock=time.perf_counter) -> dict:
+    """Stage medians of our WPS application called in this process (WSGI, no HTTP): the sandbox
+    WPS's configuration and the tutorial's tile unless ``config`` and ``body`` say otherwise;
+    ``clock``: wall time, or ``time.thread_time`` for the CPU time of this thread."""
     import pywps.app.Service
     import pywps.dblog
     import pywps.response.basic
@@ -159,7 +161,7 @@ def wps_in_process(servers, mime_type, profile=False) -> dict:
     from wps_server.processes import wps_get_raster
 
     # The gunicorn server's own configuration, so that both use the same job database file.
-    client = Client(create_app([servers.wps.workdir / "pywps.cfg"]))
+    client = Client(create_app([config or servers.wps.workdir / "pywps.cfg"]))
     service_module = sys.modules["pywps.app.Service"]
     database = [(pywps.dblog, name, "pywps_db") for name in ("get_process_counts", "update_pid", "pop_first_stored")]
     database += [(service_module, "log_request", "pywps_db"), (service_module, "store_status", "pywps_db"),
@@ -175,8 +177,8 @@ def wps_in_process(servers, mime_type, profile=False) -> dict:
         (EdgeService, "prepare_process_for_execution", "process_copy"),
         *database,
     ]
-    body = execute_request(CENTER_LAT, CENTER_LON, mime_type)
-    clock = StageClock()
+    body = body or execute_request(CENTER_LAT, CENTER_LON, mime_type)
+    clock = StageClock(clock)
 
     def call():
         response = client.post("/wps", data=body, headers=XML_HEADERS)
