@@ -36,7 +36,7 @@ METHOD = "sobel_x"
 REPEATS = 40
 WARMUP = 3
 QGIS_ATTEMPTS = 2  # QGIS 3.22 has crashed (SIGSEGV) now and then in this subprocess
-TARGET_OVERHEAD_MS = 10.0
+TARGET_OVERHEAD_MS = {"overhead_qgis": 8.0, "overhead_wps_png": 10.0}  # issue 15 for QGIS; the WPS's earlier one
 PNG = "image/png"
 GEOTIFF = "image/tiff; subtype=geotiff"
 PROFILE_THRESHOLD = 0.02  # frames under 2% of the time are left out of the printed profiles
@@ -441,8 +441,8 @@ def targets(headline):
                             ("through the WPS server (gunicorn, sync, raw PNG)", "overhead_wps_png", why_wps)):
         value = headline[key]
         reference = headline["overhead_tutorial" if key == "overhead_qgis" else "overhead_tutorial_http"]
-        met = value <= TARGET_OVERHEAD_MS
-        rows.append((f"512² tile overhead (total - WMS wait) ≤ {TARGET_OVERHEAD_MS:g} ms, {label}",
+        met = value <= TARGET_OVERHEAD_MS[key]
+        rows.append((f"512² tile overhead (total - WMS wait) ≤ {TARGET_OVERHEAD_MS[key]:g} ms, {label}",
                      f"{value:.1f} ms (tutorial's: {reference:.1f} ms)", met, "" if met else why))
     return rows
 
