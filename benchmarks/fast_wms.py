@@ -190,10 +190,10 @@ def targets(headline):
     cpu, throughput = headline["cpu_ratio"], headline["throughput"]
     cpu_met, throughput_met = max(cpu) <= TARGET_CPU_RATIO, min(throughput) >= TARGET_THROUGHPUT
     why_cpu = (f"our WPS spends {_range(headline['wps_cpu'], '{:.1f}')} ms of CPU per Execute against "
-               f"MapServer's {_range(headline['wms_cpu'], '{:.1f}')} ms per GetMap: see where it goes in the "
-               "tile section (decode, filter, display mapping, PNG encoding, PyWPS)")
+               f"MapServer's {_range(headline['wms_cpu'], '{:.1f}')} ms per GetMap: see \"Where our server's CPU "
+               "goes\" (HTTP client, PNG decode, filter, display mapping and PNG encoding, PyWPS, gunicorn)")
     why_throughput = ("CPU-bound on 2 cores: each Execute costs MapServer's GetMap plus our own CPU, so the "
-                      "ratio is at best GetMap CPU / (GetMap CPU + ours)")
+                      "ratio is about GetMap CPU / (GetMap CPU + ours); 75% needs ours under a third of MapServer's")
     return [
         (f"CPU per 512² Execute ≤ {TARGET_CPU_RATIO:g}x MapServer's CPU per GetMap of the same tile",
          f"{_range(cpu, '{:.2f}')}x over {len(cpu)} rounds", cpu_met, "" if cpu_met else why_cpu),

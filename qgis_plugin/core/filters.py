@@ -114,7 +114,9 @@ def gray_float32(rows) -> np.ndarray:
     ignored) as float32: RGB by the ITU-R 601-2 luma weights, exactly rounded for 8 bits."""
     rows = np.asarray(rows)
     out = np.empty(rows.shape[:2], dtype=np.float32)
-    _gray_into(rows, out)
+    strip_rows = max(1, _STRIP_ELEMENTS // rows.shape[1])
+    for row0 in range(0, rows.shape[0], strip_rows):  # in strips: the work arrays stay strip-sized
+        _gray_into(rows[row0 : row0 + strip_rows], out[row0 : row0 + strip_rows])
     return out
 
 
