@@ -16,7 +16,8 @@ Conventions (see README, "Conventions"):
 
 The work is done in horizontal strips of about 128 Ki pixels so that every
 intermediate array stays in the CPU cache: the only full-size array written
-is the result itself. Strips are independent and numpy releases the GIL in
+is the result itself, and the intermediates are work arrays each thread keeps
+and reuses (a few MiB per thread). Strips are independent and numpy releases the GIL in
 its loops, so strips of large inputs run on a pool of threads, one per core;
 every output pixel is computed by the same operations whatever the thread, so
 the result is the same bit for bit.
