@@ -303,3 +303,17 @@ def test_a_forked_child_gets_threads_of_its_own():
         child.join(timeout=10)
         if child.is_alive():
             child.kill()
+
+
+@pytest.mark.parametrize("bands", [3, 4])
+def test_channels_stored_apart_give_the_same_bits(bands):
+    """QGIS's unpacked ARGB is a plane per channel (fancy indexing of the last axis); rasterio
+    reads bands as planes too: the result does not depend on the memory layout."""
+    interleaved = image_with_bands((300, 500), np.uint8, bands, seed=13)
+    planar = np.moveaxis(np.ascontiguousarray(np.moveaxis(interleaved, 2, 0)), 0, 2)
+    assert planar.strides[2] == 300 * 500 and np.array_equal(planar, interleaved)
+    np.testing.assert_array_equal(bits(gray_float32(planar)), bits(gray_float32(interleaved)))
+    for method in ("sobel_x", "prewitt_magnitude"):
+        for halo in (False, True):
+            np.testing.assert_array_equal(bits(edge_filter(planar, method, halo=halo)),
+                                          bits(edge_filter(interleaved, method, halo=halo)))
