@@ -80,23 +80,19 @@ def rgb_pattern() -> np.ndarray:
 
 
 def write_rgb_geotiff(path: Path) -> Path:
-    """Write the RGB pattern as a tiled GeoTIFF (GDAL's Python bindings, Debian's python3-gdal)."""
-    from osgeo import gdal, osr
+    """Write the RGB pattern as a tiled GeoTIFF (with rasterio, which leaves GDAL's global
+    settings, such as its exception mode, as the rest of the process has them)."""
+    import rasterio
+    from rasterio.crs import CRS
+    from rasterio.transform import Affine
 
-    gdal.UseExceptions()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    dataset = gdal.GetDriverByName("GTiff").Create(str(path), SIZE, SIZE, 3, gdal.GDT_Byte,
-                                                   options=["TILED=YES", "PHOTOMETRIC=RGB"])
-    dataset.SetGeoTransform((XMIN, PIXEL_SIZE, 0.0, YMAX, 0.0, -PIXEL_SIZE))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(4326)
-    dataset.SetProjection(srs.ExportToWkt())
-    pixels = rgb_pattern()
-    for band in range(3):
-        dataset.GetRasterBand(band + 1).WriteArray(pixels[:, :, band])
-    dataset.FlushCache()
-    dataset = None
+    profile = {"driver": "GTiff", "width": SIZE, "height": SIZE, "count": 3, "dtype": "uint8",
+               "crs": CRS.from_epsg(4326), "transform": Affine(PIXEL_SIZE, 0.0, XMIN, 0.0, -PIXEL_SIZE, YMAX),
+               "tiled": True, "blockxsize": 256, "blockysize": 256, "photometric": "RGB"}
+    with rasterio.open(path, "w", **profile) as dataset:
+        dataset.write(np.moveaxis(rgb_pattern(), 2, 0))
     return path
 
 
