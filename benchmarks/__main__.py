@@ -33,7 +33,7 @@ def main():
     rows = engine.targets(engine_headline)
     print("engine beside OpenCV ...", file=sys.stderr)
     opencv_lines, opencv_ratios = engine.opencv_run()
-    rows = [(*row, "") for row in rows] + engine.opencv_targets(opencv_ratios)
+    rows += engine.opencv_targets(opencv_ratios)
     print("servers: QGIS Server (WMS), our WPS and the tutorial's under gunicorn ...", file=sys.stderr)
     with running_servers() as servers:
         print("tile ...", file=sys.stderr)

@@ -67,6 +67,7 @@ def run():
             if size == 4096 and channels == 1:
                 headline["engine_vs_pil"] = pil / ours
                 headline["engine_vs_copy"] = ours / copy
+                headline["copy_ms"] = (ours, copy)
     image = sample(4096, 1)
     output_bytes = 4096 * 4096 * 4
     for method in ("sobel_x", "sobel_magnitude"):
@@ -197,13 +198,17 @@ def opencv_targets(ratios):
 
 
 def targets(headline):
-    """(target text, measured text, met?) rows for the engine."""
+    """(target text, measured text, met?, why not) rows for the engine."""
     return [
         (f"4096² `sobel_x` ≥ {TARGET_VS_PIL:g}x faster than PIL", f"{headline['engine_vs_pil']:.1f}x",
-         headline["engine_vs_pil"] >= TARGET_VS_PIL),
+         headline["engine_vs_pil"] >= TARGET_VS_PIL, ""),
         (f"4096² `sobel_x` ≤ {TARGET_VS_COPY:g}x a plain copy", f"{headline['engine_vs_copy']:.2f}x",
-         headline["engine_vs_copy"] <= TARGET_VS_COPY),
+         headline["engine_vs_copy"] <= TARGET_VS_COPY,
+         "" if headline["engine_vs_copy"] <= TARGET_VS_COPY else
+         f"{headline['copy_ms'][0]:.1f} ms against a copy of {headline['copy_ms'][1]:.1f} ms: four passes over "
+         "each strip (conversion to float32, difference, two sums) and numpy's cost per call; see \"Beside "
+         "OpenCV\" for the split"),
         (f"peak memory ≤ {TARGET_PEAK:g}x the output", f"{headline['peak_sobel_x']:.2f}x "
          f"(magnitude {headline['peak_sobel_magnitude']:.2f}x)",
-         max(headline["peak_sobel_x"], headline["peak_sobel_magnitude"]) <= TARGET_PEAK),
+         max(headline["peak_sobel_x"], headline["peak_sobel_magnitude"]) <= TARGET_PEAK, ""),
     ]
