@@ -10,7 +10,7 @@ import platform
 import sys
 import time
 
-from . import engine, load, tile
+from . import engine, fast_wms, load, tile
 from .servers import running_servers
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -31,14 +31,18 @@ def main():
     print("engine ...", file=sys.stderr)
     engine_lines, engine_headline = engine.run()
     rows = engine.targets(engine_headline)
+    print("engine beside OpenCV ...", file=sys.stderr)
+    opencv_lines, opencv_ratios = engine.opencv_run()
+    rows += engine.opencv_targets(opencv_ratios)
     print("servers: QGIS Server (WMS), our WPS and the tutorial's under gunicorn ...", file=sys.stderr)
     with running_servers() as servers:
         print("tile ...", file=sys.stderr)
         tile_lines, tile_headline = tile.run(servers)
         print("load ...", file=sys.stderr)
         load_lines, load_headline = load.run(servers)
-    rows = [(*row, "") if len(row) == 3 else row for row in rows]  # the engine's rows have no "why"
-    rows += tile.targets(tile_headline) + load.targets(load_headline)
+        print("fast WMS: MapServer and our WPS over it ...", file=sys.stderr)
+        fast_lines, fast_headline = fast_wms.run(servers.folder)
+    rows += tile.targets(tile_headline) + load.targets(load_headline) + fast_wms.targets(fast_headline)
     minutes = (time.perf_counter() - started) / 60
     text = [
         "# Benchmarks", "",
@@ -49,7 +53,7 @@ def main():
         f"{load_average()} at the end (the machine is shared: figures vary by several ms between runs)", "",
         "## Targets", "", "| target | measured | met | why not |", "| --- | --- | --- | --- |",
         *[f"| {target} | {measured} | {'yes' if met else '**no**'} | {why} |" for target, measured, met, why in rows],
-        "", *engine_lines, *tile_lines, *load_lines,
+        "", *engine_lines, *opencv_lines, *fast_lines, *tile_lines, *load_lines,
     ]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(text) + "\n")
     for target, measured, met, _ in rows:

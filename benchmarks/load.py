@@ -64,18 +64,19 @@ def wms_call(url):
     return call
 
 
-def drive(call, clients: int, duration: float, seed: int) -> dict:
-    """``clients`` threads calling back to back for ``duration`` seconds; throughput and latencies."""
+def drive(call, clients: int, duration: float, seed: int, points=random_points) -> dict:
+    """``clients`` threads calling back to back for ``duration`` seconds, each over its own
+    ``points(seed)`` sequence of (lat, lon); throughput and latencies."""
     latencies, errors, lock = [], [], threading.Lock()
     start_barrier = threading.Barrier(clients + 1)
     deadline = [0.0]
 
     def client(index):
-        points = random_points(seed * 100 + index)
+        centres = points(seed * 100 + index)
         with requests.Session() as session:
             start_barrier.wait()
             while time.perf_counter() < deadline[0]:
-                lat, lon = next(points)
+                lat, lon = next(centres)
                 began = time.perf_counter()
                 try:
                     call(session, lat, lon)
@@ -138,19 +139,16 @@ def worker_memory(master_pid: int) -> dict:
 
 
 class CpuMeter:
-    """CPU seconds (user + system) used by the WPS workers, QGIS Server and this process
-    between ``start`` and ``stop``."""
+    """CPU seconds (user + system) used by whole process trees (a server's master, its workers
+    and their children) and by this process (the client threads) between ``start`` and ``stop``."""
 
-    def __init__(self, servers):
-        self.servers = servers
+    def __init__(self, **trees):
+        self.trees = trees  # {part name: pid of the tree's root}
 
     def _sample(self):
-        workers = psutil.Process(self.servers.wps.process.pid).children()
-        return {
-            "wps": sum(_cpu(process) for process in workers),
-            "wms": _cpu(psutil.Process(self.servers.wms.process.pid)),
-            "clients": _cpu(psutil.Process()),
-        }
+        sample = {part: tree_cpu(pid) for part, pid in self.trees.items()}
+        sample["clients"] = _cpu(psutil.Process())
+        return sample
 
     def measure(self, function):
         """Run ``function``; return (its result, {part: CPU ms}, (machine CPU s busy, machine CPU s in all))."""
@@ -160,6 +158,13 @@ class CpuMeter:
         machine_total = sum(machine_after) - sum(machine_before)
         machine_busy = machine_total - (machine_after.idle - machine_before.idle)
         return result, {part: (after[part] - before[part]) * 1e3 for part in before}, (machine_busy, machine_total)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and all its live descendants (a process that ended between two
+    samples takes its time with it: gunicorn's sync workers live as long as the server)."""
+    root = psutil.Process(pid)
+    return _cpu(root) + sum(_cpu(child) for child in root.children(recursive=True))
 
 
 def _cpu(process):
@@ -236,7 +241,7 @@ def run(servers):
             wms(session, lat, lon)
             wps(session, lat, lon)
     memory_before = worker_memory(servers.wps.process.pid)
-    meter = CpuMeter(servers)
+    meter = CpuMeter(wps=servers.wps.process.pid, wms=servers.wms.process.pid)
     results = []
     for clients in CLIENTS:
         print(f"  load: {clients} client(s) ...", file=sys.stderr)
@@ -288,7 +293,7 @@ def run(servers):
         f"{cores} cores divided by that total. Machine busy: share of all {cores} cores' time not idle during "
         "the level, whoever used it (QGIS Server answers one request at a time, so the WMS alone leaves a "
         "core mostly free; other users of this machine count too).", "",
-        "| clients | sent to | req/s | WPS workers | QGIS Server | client threads | total | CPU limit req/s | "
+        "| clients | sent to | req/s | WPS (gunicorn tree) | QGIS Server | client threads | total | CPU limit req/s | "
         "machine busy |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]

@@ -13,7 +13,7 @@ How each figure is obtained (nothing in the plugin is changed):
 * provider read: ``backends.read_tile_pixels`` (WMS wait + QGIS decoding the PNG into a raster
   block + the ARGB to RGBA unpacking, timed on its own as ``raster_io._rgba_from_color_block``);
 * filter: ``backends.edge_filter`` (the engine, gray conversion fused in); gray conversion alone is
-  the engine's ``_to_gray_float32`` on the same pixels, timed separately;
+  the engine's ``gray_float32`` on the same pixels, timed separately;
 * write: ``backends.write_geotiff`` (its GDAL creation options are reported as ``plugin_geotiff_options``).
 """
 
@@ -142,7 +142,7 @@ def measure(arguments) -> dict:
                     clock.add("total", total)
                     clock.add("wms_wait", -clock.seconds["getmap_check"])
                     gray_start = time.perf_counter()
-                    filters._to_gray_float32(pixels_seen[0])
+                    filters.gray_float32(pixels_seen[0])
                     runs.append({**clock.snapshot_ms(), "gray": (time.perf_counter() - gray_start) * 1e3})
                 requests_per_run = len(urls) / arguments.repeats
             geotiff_options = _geotiff_options(backends.edge_filter(pixels_seen[0], "sobel_x", halo=True), folder)

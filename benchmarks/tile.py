@@ -36,7 +36,7 @@ METHOD = "sobel_x"
 REPEATS = 40
 WARMUP = 3
 QGIS_ATTEMPTS = 2  # QGIS 3.22 has crashed (SIGSEGV) now and then in this subprocess
-TARGET_OVERHEAD_MS = 10.0
+TARGET_OVERHEAD_MS = {"overhead_qgis": 8.0, "overhead_wps_png": 10.0}  # issue 15 for QGIS; the WPS's earlier one
 PNG = "image/png"
 GEOTIFF = "image/tiff; subtype=geotiff"
 PROFILE_THRESHOLD = 0.02  # frames under 2% of the time are left out of the printed profiles
@@ -62,7 +62,7 @@ EXECUTE_XML = """<wps:Execute
         <wps:Input><ows:Identifier>lat</ows:Identifier>
             <wps:Data><wps:LiteralData>{lat!r}</wps:LiteralData></wps:Data></wps:Input>
         <wps:Input><ows:Identifier>lon</ows:Identifier>
-            <wps:Data><wps:LiteralData>{lon!r}</wps:LiteralData></wps:Data></wps:Input>
+            <wps:Data><wps:LiteralData>{lon!r}</wps:LiteralData></wps:Data></wps:Input>{extra}
     </wps:DataInputs>
     <wps:ResponseForm>
         <wps:RawDataOutput mimeType="{mime_type}">
@@ -73,9 +73,12 @@ EXECUTE_XML = """<wps:Execute
 XML_HEADERS = {"Content-Type": "text/xml"}
 
 
-def execute_request(lat, lon, mime_type=PNG, layer=LAYER, method=METHOD) -> str:
-    """The tutorial's synchronous Execute (raw output) for one point."""
-    return EXECUTE_XML.format(layer=layer, method=method, lat=lat, lon=lon, mime_type=mime_type)
+def execute_request(lat, lon, mime_type=PNG, layer=LAYER, method=METHOD, **inputs) -> str:
+    """The tutorial's synchronous Execute (raw output) for one point; ``inputs``: more literal inputs."""
+    extra = "".join(f"\n        <wps:Input><ows:Identifier>{name}</ows:Identifier>\n"
+                    f"            <wps:Data><wps:LiteralData>{value!r}</wps:LiteralData></wps:Data></wps:Input>"
+                    for name, value in inputs.items())
+    return EXECUTE_XML.format(layer=layer, method=method, lat=lat, lon=lon, mime_type=mime_type, extra=extra)
 
 
 def check_image(response, mime_type):
@@ -143,8 +146,10 @@ def qgis_algorithm(servers, profile_path=None) -> dict:
     return measured
 
 
-def wps_in_process(servers, mime_type, profile=False) -> dict:
-    """Stage medians of our WPS application called in this process (WSGI, no HTTP)."""
+def wps_in_process(servers, mime_type, profile=False, *, config=None, body=None, clock=time.perf_counter) -> dict:
+    """Stage medians of our WPS application called in this process (WSGI, no HTTP): the sandbox
+    WPS's configuration and the tutorial's tile unless ``config`` and ``body`` say otherwise;
+    ``clock``: wall time, or ``time.thread_time`` for the CPU time of this thread."""
     import pywps.app.Service
     import pywps.dblog
     import pywps.response.basic
@@ -157,7 +162,7 @@ def wps_in_process(servers, mime_type, profile=False) -> dict:
     from wps_server.processes import wps_get_raster
 
     # The gunicorn server's own configuration, so that both use the same job database file.
-    client = Client(create_app([servers.wps.workdir / "pywps.cfg"]))
+    client = Client(create_app([config or servers.wps.workdir / "pywps.cfg"]))
     service_module = sys.modules["pywps.app.Service"]
     database = [(pywps.dblog, name, "pywps_db") for name in ("get_process_counts", "update_pid", "pop_first_stored")]
     database += [(service_module, "log_request", "pywps_db"), (service_module, "store_status", "pywps_db"),
@@ -174,8 +179,8 @@ def wps_in_process(servers, mime_type, profile=False) -> dict:
         (EdgeService, "prepare_process_for_execution", "process_copy"),
         *database,
     ]
-    body = execute_request(CENTER_LAT, CENTER_LON, mime_type)
-    clock = StageClock()
+    body = body or execute_request(CENTER_LAT, CENTER_LON, mime_type)
+    clock = StageClock(clock)
 
     def call():
         response = client.post("/wps", data=body, headers=XML_HEADERS)
@@ -438,8 +443,8 @@ def targets(headline):
                             ("through the WPS server (gunicorn, sync, raw PNG)", "overhead_wps_png", why_wps)):
         value = headline[key]
         reference = headline["overhead_tutorial" if key == "overhead_qgis" else "overhead_tutorial_http"]
-        met = value <= TARGET_OVERHEAD_MS
-        rows.append((f"512² tile overhead (total - WMS wait) ≤ {TARGET_OVERHEAD_MS:g} ms, {label}",
+        met = value <= TARGET_OVERHEAD_MS[key]
+        rows.append((f"512² tile overhead (total - WMS wait) ≤ {TARGET_OVERHEAD_MS[key]:g} ms, {label}",
                      f"{value:.1f} ms (tutorial's: {reference:.1f} ms)", met, "" if met else why))
     return rows
 

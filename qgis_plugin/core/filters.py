@@ -14,12 +14,20 @@ Conventions (see README, "Conventions"):
   and every output pixel is a true gradient; otherwise the nearest edge pixel
   is replicated (scipy's ``mode='nearest'``).
 
-The work is done in horizontal strips of about 64 Ki pixels so that every
+The work is done in horizontal strips of about 128 Ki pixels so that every
 intermediate array stays in the CPU cache: the only full-size array written
-is the result itself.
+is the result itself, and the intermediates are work arrays each thread keeps
+and reuses (a few MiB per thread). Strips are independent and numpy releases the GIL in
+its loops, so strips of large inputs run on a pool of threads, one per core;
+every output pixel is computed by the same operations whatever the thread, so
+the result is the same bit for bit.
 """
 
 from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -43,17 +51,30 @@ _LUMA_PER_MILLE = (299.0, 587.0, 114.0)
 # Smoothing weights across the derivative direction, per kernel family.
 _SMOOTHING = {"sobel": 2.0, "prewitt": 1.0}
 
-# Elements per strip: 64 Ki float32 (256 KiB) per temporary keeps a strip's
-# working set in L2; measured fastest on 4096-wide tiles (16 rows).
-_STRIP_ELEMENTS = 64 * 1024
+# Elements per strip: 128 Ki float32 (512 KiB) per temporary keeps a strip's
+# working set near L2 while numpy's per-call cost stays small; measured
+# fastest on 512- and 4096-wide tiles (256 and 32 rows).
+_STRIP_ELEMENTS = 128 * 1024
+
+# Below this many output pixels the thread pool costs more than it saves: at
+# 512 x 512 it added a third to the CPU time and saved no time on 2 shared
+# cores (handing out strips and waking threads; see BENCHMARKS.md).
+_PARALLEL_MIN_PIXELS = 1024 * 1024
+
+_pools: dict = {}
+_pools_lock = threading.Lock()
+_thread_buffers = threading.local()
+_luma_weights = np.empty(0, dtype=np.float32)
 
 
-def edge_filter(image, method: str, *, halo: bool = False) -> np.ndarray:
+def edge_filter(image, method: str, *, halo: bool = False, workers: int | None = None) -> np.ndarray:
     """Return the ``method`` gradient of ``image`` as a float32 array.
 
     ``image`` is a 2-D gray array or an H x W x C array with C = 1 (gray),
     2 (gray + alpha), 3 (RGB) or 4 (RGBA), of any integer or float dtype.
     With ``halo=True`` the result is two pixels smaller in each dimension.
+    ``workers``: threads to share the strips; None is one per usable core, and
+    the calling thread alone for small inputs. The result does not depend on it.
     Raises ``ValueError`` for an unknown method, a wrong shape or an empty input.
     """
     family, direction = _parse_method(method)
@@ -62,19 +83,124 @@ def edge_filter(image, method: str, *, halo: bool = False) -> np.ndarray:
     height, width = gray_source.shape[0], gray_source.shape[1]
     out_height, out_width = (height - 2, width - 2) if halo else (height, width)
     out = np.empty((out_height, out_width), dtype=np.float32)
-    has_transparency = alpha is not None and not np.all(alpha)
     weight = _SMOOTHING[family]
     strip_rows = max(1, _STRIP_ELEMENTS // width)
-    for row0 in range(0, out_height, strip_rows):
+
+    def compute(row0):
         row1 = min(row0 + strip_rows, out_height)
         strip = _padded_strip(gray_source, row0, row1, halo)
         target = out[row0:row1]
-        if has_transparency:
-            valid = _padded_strip(alpha, row0, row1, halo)
+        if alpha is not None:
+            valid = _padded_strip(alpha, row0, row1, halo, name="valid")
             _masked_gradient(strip, valid, direction, weight, target)
         else:
             _gradient(strip, direction, weight, target)
+
+    starts = range(0, out_height, strip_rows)
+    if workers is None:
+        workers = _usable_cores() if out.size >= _PARALLEL_MIN_PIXELS else 1
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    if workers == 1 or len(starts) == 1:
+        for row0 in starts:
+            compute(row0)
+    else:
+        for _ in _pool(workers).map(compute, starts):
+            pass  # map re-raises a strip's exception here
     return out
+
+
+def gray_float32(rows) -> np.ndarray:
+    """Gray levels of an H x W gray array or H x W x C colour array (C = 3 or 4, alpha
+    ignored) as float32: RGB by the ITU-R 601-2 luma weights, exactly rounded for 8 bits."""
+    rows = np.asarray(rows)
+    out = np.empty(rows.shape[:2], dtype=np.float32)
+    strip_rows = max(1, _STRIP_ELEMENTS // rows.shape[1])
+    for row0 in range(0, rows.shape[0], strip_rows):  # in strips: the work arrays stay strip-sized
+        _gray_into(rows[row0 : row0 + strip_rows], out[row0 : row0 + strip_rows])
+    return out
+
+
+def _gray_into(rows, out):
+    """Write the gray levels of H x W, H x W x 3 or H x W x 4 (alpha ignored) ``rows`` into
+    the float32 array (or view) ``out``."""
+    if rows.ndim == 2:
+        np.copyto(out, rows, casting="unsafe")
+    elif rows.dtype == np.uint8 and rows.strides[1:] != (3, 1):
+        # 8 bits, except packed RGB: one pass per channel (RGBA pixels, or channels stored
+        # apart such as QGIS's unpacked ARGB or bands read as planes). Integer weights: every
+        # product and partial sum is an integer below 2**24, exact in float32, and the one
+        # division rounds once; a neutral gray (v, v, v) stays v.
+        term = _scratch("term", out.shape)
+        np.multiply(rows[:, :, 0], np.float32(_LUMA_PER_MILLE[0]), out=out, dtype=np.float32)
+        for channel in (1, 2):
+            np.multiply(rows[:, :, channel], np.float32(_LUMA_PER_MILLE[channel]), out=term, dtype=np.float32)
+            np.add(out, term, out=out)
+        np.divide(out, np.float32(1000.0), out=out)
+    elif rows.dtype == np.uint8:
+        # Packed RGB: the same exact sums, faster as one contiguous copy and one contiguous
+        # product against the weights repeated per pixel (picking every third byte is slow).
+        # Not a BLAS product: it is faster alone, but OpenBLAS starts threads of its own that
+        # compete with ours (and QGIS's) for the cores.
+        colour = _scratch("colour", rows.shape)
+        np.copyto(colour, rows, casting="unsafe")
+        flat = colour.reshape(-1)
+        np.multiply(flat, _repeated_luma_weights(out.size), out=flat)
+        np.add(colour[:, :, 0], colour[:, :, 1], out=out)
+        np.add(out, colour[:, :, 2], out=out)
+        np.divide(out, np.float32(1000.0), out=out)
+    else:
+        # Wider integers and floats: products in float64, one rounding to float32 at the end.
+        colour = rows[:, :, :3].astype(np.float64)
+        gray = colour[:, :, 0] * _LUMA_PER_MILLE[0]
+        gray += colour[:, :, 1] * _LUMA_PER_MILLE[1]
+        gray += colour[:, :, 2] * _LUMA_PER_MILLE[2]
+        np.divide(gray, 1000.0, out=out, casting="unsafe")
+
+
+def _repeated_luma_weights(pixels):
+    """The per-mille luma weights repeated for ``pixels`` RGB pixels, as one flat float32 array."""
+    global _luma_weights
+    weights = _luma_weights
+    if weights.size < 3 * pixels:
+        weights = _luma_weights = np.tile(np.array(_LUMA_PER_MILLE, dtype=np.float32), pixels)
+    return weights[: 3 * pixels]
+
+
+def _scratch(name, shape):
+    """A float32 work array of ``shape``, reused by later strips of the same thread: fresh
+    arrays of this size are new memory pages, whose first-touch faults cost more than the work."""
+    size = int(np.prod(shape))
+    buffers = _thread_buffers.__dict__
+    flat = buffers.get(name)
+    if flat is None or flat.size < size:
+        flat = buffers[name] = np.empty(size, dtype=np.float32)
+    return flat[:size].reshape(shape)
+
+
+def _usable_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool(workers):
+    with _pools_lock:
+        if workers not in _pools:
+            _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="wmsedge-filter")
+        return _pools[workers]
+
+
+def _forget_pools():
+    """A forked child (a PyWPS async job) has none of its parent's threads: start afresh."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
 
 
 def _parse_method(method):
@@ -111,35 +237,34 @@ def _check_image(image, halo):
 def _split_channels(array):
     """Return (gray source, alpha validity mask or None).
 
-    The gray source is either a 2-D array or, for RGB(A), the H x W x 3 colour
-    array: the luma conversion is done strip by strip in ``_padded_strip``.
+    The gray source is either a 2-D array or, for RGB(A), the colour array itself
+    (alpha is ignored): the luma conversion is done strip by strip in ``_padded_strip``.
+    The mask is None when every pixel is opaque (most WMS tiles): no pass builds it.
     """
     if array.ndim == 2:
         return array, None
     channels = array.shape[2]
-    if channels == 1:
-        return array[:, :, 0], None
-    if channels == 2:
-        return array[:, :, 0], array[:, :, 1] != 0
-    if channels == 3:
-        return array, None
-    return array[:, :, :3], array[:, :, 3] != 0
+    if channels in (1, 3):
+        return (array[:, :, 0] if channels == 1 else array), None
+    gray = array[:, :, 0] if channels == 2 else array
+    alpha = array[:, :, -1]
+    return gray, (None if alpha.all() else alpha != 0)
 
 
-def _padded_strip(source, row0, row1, halo):
-    """Float32 gray rows for output rows [row0, row1), one pixel margin each side.
-
-    Without a halo the margin replicates the nearest edge pixel.
+def _padded_strip(source, row0, row1, halo, name="gray"):
+    """Float32 gray rows for output rows [row0, row1), one pixel margin each side, in the
+    thread's ``name`` work array. Without a halo the margin replicates the nearest edge pixel.
     """
     height, width = source.shape[0], source.shape[1]
     if halo:
         rows = source[row0 : row1 + 2]
-        return _to_gray_float32(rows)
-    strip = np.empty((row1 - row0 + 2, width + 2), dtype=np.float32)
+        strip = _scratch(name, rows.shape[:2])
+        _gray_into(rows, strip)
+        return strip
+    strip = _scratch(name, (row1 - row0 + 2, width + 2))
     first, last = max(row0 - 1, 0), min(row1 + 1, height)
     top = 1 if row0 == 0 else 0
-    body = _to_gray_float32(source[first:last])
-    strip[top : top + body.shape[0], 1:-1] = body
+    _gray_into(source[first:last], strip[top : top + last - first, 1:-1])
     if top:
         strip[0, 1:-1] = strip[1, 1:-1]
     if row1 + 1 > height:
@@ -149,23 +274,15 @@ def _padded_strip(source, row0, row1, halo):
     return strip
 
 
-def _to_gray_float32(rows):
-    if rows.ndim == 2:
-        return rows.astype(np.float32, copy=False)
-    # Integer weights then one division: exact for 8-bit input, and a neutral
-    # gray (v, v, v) stays exactly v (float32 0.299 + 0.587 + 0.114 is not 1).
-    red, green, blue = (rows[:, :, band].astype(np.float32) for band in range(3))
-    gray = red * np.float32(_LUMA_PER_MILLE[0])
-    gray += green * np.float32(_LUMA_PER_MILLE[1])
-    gray += blue * np.float32(_LUMA_PER_MILLE[2])
-    gray /= np.float32(1000.0)
-    return gray
-
-
 def _gradient(strip, direction, weight, out):
-    """Correlate a padded strip with the separable kernel, writing into ``out``."""
+    """Correlate a padded strip with the separable kernel, writing into ``out``.
+
+    Sobel's 1-2-1 smoothing is two pairwise sums, (a + b) + (b + c): three passes over
+    the strip in all, with the difference.
+    """
+    height, width = out.shape
     if direction == "magnitude":
-        gx = np.empty_like(out)
+        gx = _scratch("gx", out.shape)
         _gradient(strip, "x", weight, gx)
         _gradient(strip, "y", weight, out)
         np.multiply(out, out, out=out)
@@ -175,17 +292,26 @@ def _gradient(strip, direction, weight, out):
         return
     if direction == "x":
         # Difference east - west, then smooth north-south.
-        diff = strip[:, 2:] - strip[:, :-2]
-        np.add(diff[:-2], diff[2:], out=out)
-        middle = diff[1:-1]
+        diff = _scratch("diff", (height + 2, width))
+        np.subtract(strip[:, 2:], strip[:, :-2], out=diff)
+        if weight == 2.0:
+            pairs = _scratch("pairs", (height + 1, width))
+            np.add(diff[:-1], diff[1:], out=pairs)
+            np.add(pairs[:-1], pairs[1:], out=out)
+        else:
+            np.add(diff[:-2], diff[1:-1], out=out)
+            np.add(out, diff[2:], out=out)
     else:
         # Difference north - south (row above minus row below), then smooth east-west.
-        diff = strip[:-2] - strip[2:]
-        np.add(diff[:, :-2], diff[:, 2:], out=out)
-        middle = diff[:, 1:-1]
-    if weight == 2.0:
-        np.add(out, middle, out=out)
-    np.add(out, middle, out=out)
+        diff = _scratch("diff", (height, width + 2))
+        np.subtract(strip[:-2], strip[2:], out=diff)
+        if weight == 2.0:
+            pairs = _scratch("pairs", (height, width + 1))
+            np.add(diff[:, :-1], diff[:, 1:], out=pairs)
+            np.add(pairs[:, :-1], pairs[:, 1:], out=out)
+        else:
+            np.add(diff[:, :-2], diff[:, 1:-1], out=out)
+            np.add(out, diff[:, 2:], out=out)
 
 
 def _masked_gradient(strip, valid, direction, weight, out):
@@ -195,7 +321,7 @@ def _masked_gradient(strip, valid, direction, weight, out):
     For a zero-sum kernel K, sum_k K_k * (v_k if valid_k else v_c) equals
     K*(v . valid) - v_c * (K*valid): two correlations of the same kernel.
     """
-    values = strip * valid
+    values = strip * valid  # not a work array: _gradient below uses those
     if direction == "magnitude":
         gx = _masked_component(values, valid, strip, "x", weight, out.shape)
         gy = _masked_component(values, valid, strip, "y", weight, out.shape)

@@ -28,12 +28,23 @@ def display_bytes(gradient: np.ndarray, method: str) -> np.ndarray:
         raise ValueError(f"unknown edge method {method!r}; allowed values: {', '.join(METHODS)}")
     family, _, direction = method.partition("_")
     gain = _GAIN[family]
-    if direction == "magnitude":
-        scaled = gradient / np.float32(gain * math.sqrt(2.0))
-    else:
-        scaled = gradient / np.float32(2.0 * gain) + np.float32(127.5)
-    valid = np.isfinite(gradient)
     out = np.empty(gradient.shape + (2,), dtype=np.uint8)
-    out[..., 0] = np.clip(np.rint(np.where(valid, scaled, 0.0)), 0, 255)
-    out[..., 1] = np.where(valid, 255, 0)
+    if direction == "magnitude":
+        scaled = np.divide(gradient, np.float32(gain * math.sqrt(2.0)))
+    else:
+        scaled = np.divide(gradient, np.float32(2.0 * gain))
+        np.add(scaled, np.float32(127.5), out=scaled)
+    # One sum tells whether any pixel is nodata (NaN or infinite): most tiles have none, and
+    # then no mask is built. A sum that overflows only takes the masked path.
+    with np.errstate(over="ignore", invalid="ignore"):
+        no_nodata = np.isfinite(scaled.sum())
+    if no_nodata:
+        out[..., 1] = 255
+    else:
+        valid = np.isfinite(scaled)
+        scaled[~valid] = 0.0
+        np.multiply(valid, np.uint8(255), out=out[..., 1])
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    out[..., 0] = scaled
     return out

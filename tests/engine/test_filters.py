@@ -5,7 +5,8 @@ import pytest
 import scipy.ndimage as ndi
 from PIL import Image, ImageFilter
 
-from qgis_plugin.core.filters import LUMA_WEIGHTS, METHODS, edge_filter
+from qgis_plugin.core import filters
+from qgis_plugin.core.filters import LUMA_WEIGHTS, METHODS, edge_filter, gray_float32
 
 SCIPY = {
     "sobel_x": lambda a: ndi.sobel(a, axis=1, mode="nearest"),
@@ -176,3 +177,143 @@ class TestErrors:
 
     def test_single_pixel_without_halo(self):
         assert edge_filter(np.array([[7]], np.uint8), "sobel_magnitude").tolist() == [[0.0]]
+
+
+def bits(array):
+    """The float32 result as raw bits: equal bits, not merely equal values (-0.0, NaN)."""
+    return np.ascontiguousarray(array).view(np.uint32)
+
+
+def image_with_bands(shape, dtype, bands, seed):
+    """``bands`` 0: H x W; otherwise H x W x bands. Alpha (bands 2 and 4) has fully
+    transparent pixels, so the masked path is taken."""
+    image = random_image(shape if bands == 0 else (*shape, bands), dtype, seed=seed)
+    if bands in (2, 4):
+        alpha = image[..., -1]
+        alpha[...] = 200
+        alpha[::5, ::3] = 0
+    return image
+
+
+class TestThreads:
+    """Strips shared among threads give the single-threaded result bit for bit."""
+
+    @pytest.fixture(autouse=True)
+    def small_strips(self, monkeypatch):
+        # 30 elements per strip: 3 rows of these 10-column images, so many strips and threads.
+        monkeypatch.setattr(filters, "_STRIP_ELEMENTS", 30)
+
+    @pytest.mark.parametrize("bands", [0, 1, 2, 3, 4])
+    @pytest.mark.parametrize("dtype", DTYPES)
+    @pytest.mark.parametrize("method", METHODS)
+    def test_threads_equal_one_thread(self, method, dtype, bands):
+        # 23 rows: 7 strips of 3 and a last strip of 2 rows without halo; with the halo,
+        # 21 output rows: the last strip ends exactly on the last row.
+        image = image_with_bands((23, 8), dtype, bands, seed=7)
+        for halo in (False, True):
+            single = edge_filter(image, method, halo=halo, workers=1)
+            for workers in (2, 3):
+                np.testing.assert_array_equal(bits(edge_filter(image, method, halo=halo, workers=workers)),
+                                              bits(single))
+
+    @pytest.mark.parametrize("shape, halo", [((1, 40), False), ((40, 1), False), ((3, 40), True),
+                                             ((40, 3), True), ((1, 1), False)])
+    @pytest.mark.parametrize("bands", [0, 3, 4])
+    @pytest.mark.parametrize("method", METHODS)
+    def test_one_row_or_column(self, method, bands, shape, halo):
+        image = image_with_bands(shape, np.uint8, bands, seed=8)
+        single = edge_filter(image, method, halo=halo, workers=1)
+        np.testing.assert_array_equal(bits(edge_filter(image, method, halo=halo, workers=2)), bits(single))
+        # and still the reference: replicated borders around one row or column
+        if bands == 0:
+            reference = SCIPY[method](image.astype(np.float64))
+            if halo:
+                reference = reference[1:-1, 1:-1]
+            np.testing.assert_allclose(single, reference, rtol=1e-6, atol=tolerance(reference))
+
+
+def test_default_threads_on_a_large_input_equal_one_thread():
+    rgba = image_with_bands((1100, 1000), np.uint8, 4, seed=9)  # above the size where the pool is used
+    assert rgba.shape[0] * rgba.shape[1] >= filters._PARALLEL_MIN_PIXELS
+    for method in ("sobel_x", "prewitt_magnitude"):
+        np.testing.assert_array_equal(bits(edge_filter(rgba, method)), bits(edge_filter(rgba, method, workers=1)))
+
+
+def test_workers_must_be_positive():
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        edge_filter(np.zeros((4, 4)), "sobel_x", workers=0)
+
+
+class TestGray:
+    """The RGB -> gray path against the float64 ITU-R 601-2 luma: within float32 rounding."""
+
+    @staticmethod
+    def assert_within_float32_rounding(ours, colour):
+        reference = colour[..., :3].astype(np.float64) @ np.array(LUMA_WEIGHTS)
+        assert ours.dtype == np.float32
+        # one float32 rounding of the exact value: at most half a float32 spacing, plus the
+        # float64 reference's own error
+        spacing = np.spacing(np.abs(reference).astype(np.float32)).astype(np.float64)
+        assert (np.abs(ours.astype(np.float64) - reference) <= spacing / 2 + 1e-9 * spacing).all()
+
+    @pytest.mark.parametrize("bands", [3, 4])
+    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+    def test_luma_within_float32_rounding(self, dtype, bands):
+        rng = np.random.default_rng(10)
+        shape = (37, 53, bands)
+        if dtype == np.uint8:
+            colour = rng.integers(0, 256, shape).astype(dtype)
+        elif dtype == np.uint16:
+            colour = rng.integers(0, 65536, shape).astype(dtype)
+        else:
+            colour = rng.uniform(0, 255, shape).astype(dtype)
+        self.assert_within_float32_rounding(gray_float32(colour), colour)
+
+    def test_every_8bit_colour_of_a_channel_and_neutral_grays(self):
+        values = np.arange(256, dtype=np.uint8)
+        colours = np.stack(np.meshgrid(values, values, indexing="ij"), axis=-1)  # 256 x 256 x 2
+        for third in (0, 128, 255):
+            rgb = np.dstack([colours, np.full(colours.shape[:2], third, np.uint8)])
+            self.assert_within_float32_rounding(gray_float32(rgb), rgb)
+        neutral = np.repeat(values[None, :, None], 3, axis=2)
+        assert (gray_float32(neutral)[0] == values).all()
+
+    def test_edge_filter_uses_this_gray(self):
+        rgb = random_image((30, 31, 3), np.uint8, seed=11)
+        np.testing.assert_array_equal(edge_filter(rgb, "sobel_y"), edge_filter(gray_float32(rgb), "sobel_y"))
+
+
+def _filter_in_child(image, queue):
+    queue.put(edge_filter(image, "sobel_x", workers=2).tobytes())
+
+
+def test_a_forked_child_gets_threads_of_its_own():
+    """PyWPS forks async jobs from a worker whose pool threads do not exist in the child."""
+    import multiprocessing
+
+    image = random_image((200, 50), np.uint8, seed=12)
+    expected = edge_filter(image, "sobel_x", workers=2)  # the parent's pool now has threads
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_filter_in_child, args=(image, queue))
+    child.start()
+    try:
+        assert queue.get(timeout=60) == expected.tobytes()
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+
+
+@pytest.mark.parametrize("bands", [3, 4])
+def test_channels_stored_apart_give_the_same_bits(bands):
+    """QGIS's unpacked ARGB is a plane per channel (fancy indexing of the last axis); rasterio
+    reads bands as planes too: the result does not depend on the memory layout."""
+    interleaved = image_with_bands((300, 500), np.uint8, bands, seed=13)
+    planar = np.moveaxis(np.ascontiguousarray(np.moveaxis(interleaved, 2, 0)), 0, 2)
+    assert planar.strides[2] == 300 * 500 and np.array_equal(planar, interleaved)
+    np.testing.assert_array_equal(bits(gray_float32(planar)), bits(gray_float32(interleaved)))
+    for method in ("sobel_x", "prewitt_magnitude"):
+        for halo in (False, True):
+            np.testing.assert_array_equal(bits(edge_filter(planar, method, halo=halo)),
+                                          bits(edge_filter(interleaved, method, halo=halo)))
