@@ -59,7 +59,6 @@ def make_app(broker: str, database: str, *, task_time_limit: float = TASK_TIME_L
         broker_connection_max_retries=BROKER_CONNECTION_RETRIES,
         broker_transport_options={"visibility_timeout": visibility},
         result_backend_transport_options={"visibility_timeout": visibility},
-        worker_hijack_root_logger=False,
         wmsedge_database=database,
     )
     tasks.register(app)
