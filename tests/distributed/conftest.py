@@ -3,7 +3,6 @@ and worker nodes as separate processes, each in its own folder, sharing only the
 broker and the output folder."""
 
 import contextlib
-import gc
 import os
 import re
 import signal
@@ -18,6 +17,7 @@ import redis
 from sandbox.services import PostgresServer, RedisServer
 from wps_server.jobs.distributed.celery_app import make_app
 from wps_server.jobs.distributed.progress import FINISHED, ProgressStore
+from wps_server.jobs.distributed.tasks import submit_area
 
 WORKER_SCRIPT = Path(__file__).resolve().parent.parent / "support" / "celery_worker.py"
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -134,8 +134,31 @@ class Cluster:
             time.sleep(0.05)
         raise AssertionError(f"job {job_id} never reached {count} blocks: {self.store.progress(job_id)}")
 
+    def submit(self, spec):
+        """Send an area job as a front end does; its destination is in the shared output folder."""
+        destination = self.output / f"{spec.job_id}.tif"
+        result = submit_area(self.app, spec, str(destination))
+        return destination, result
+
+    def outcome(self, result, timeout=JOB_TIMEOUT):
+        """What a chord ended with: the assembly's report, or the exception it failed with.
+
+        Polled (``ready()``), as a front end does, not waited for with ``get()``: ``get()``
+        subscribes to Redis, and the result would then unsubscribe when collected, after the broker
+        may have gone."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if result.ready():
+                return result.result
+            time.sleep(0.2)
+        raise AssertionError(f"the chord {result.id} did not end in {timeout} s")
+
     def close(self):
-        gc.collect()  # results unsubscribe from Redis when collected: now, while Redis is up
+        # Celery's Redis backend subscribes to every task sent, and unsubscribes when its results are
+        # collected, which may be after the session's Redis has stopped: drop the subscriptions now.
+        consumer = self.app.backend.result_consumer
+        consumer.stop()
+        consumer.subscribed_to.clear()
         for worker in self.workers:
             worker.stop()
         self.store.dispose()

@@ -25,9 +25,8 @@ from qgis_plugin.core.area.wms_source import WmsPixelSource
 from qgis_plugin.core.georef import Extent
 from qgis_plugin.core.wms import WmsClient
 from sandbox.wms import LAYER_3857, RASTERS
-from wps_server.jobs.distributed.progress import FAILED, SUCCEEDED
+from wps_server.jobs.distributed.progress import FAILED, RUNNING, SUCCEEDED
 from wps_server.jobs.distributed.spec import AreaJobSpec
-from wps_server.jobs.distributed.tasks import submit_area
 
 pytestmark = [pytest.mark.slow, pytest.mark.distributed, pytest.mark.timeout(1200)]
 
@@ -42,12 +41,12 @@ def area():
     return area_grid(Extent(*raster.pixel_extent(COL, ROW, COLS, ROWS)), pixel_size=raster.pixel_size)
 
 
-def job_spec(url, staging):
+def job_spec(url, staging, deadline=None):
     grid = area()
     e = grid.extent
     return AreaJobSpec(job_id=uuid.uuid4().hex, url=url, layer=LAYER, crs=RASTERS[LAYER].crs, method=METHOD,
                        extent=(e.xmin, e.ymin, e.xmax, e.ymax), width=grid.width, height=grid.height,
-                       block_size=BLOCK, staging=str(staging), retries=2, base_delay=0.2)
+                       block_size=BLOCK, staging=str(staging), retries=2, base_delay=0.2, deadline=deadline)
 
 
 def read(path):
@@ -85,17 +84,11 @@ def asks_for(query, spec, row, col):
     return np.allclose(bbox, [extent.xmin, extent.ymin, extent.xmax, extent.ymax], rtol=0, atol=1e-6)
 
 
-def run_job(cluster, spec):
-    destination = cluster.output / f"{spec.job_id}.tif"
-    result = submit_area(cluster.app, spec, str(destination))
-    return destination, result
-
-
 def assert_succeeded(cluster, spec, destination, result, reference):
     progress = cluster.wait_finished(spec.job_id)
     assert (progress.state, progress.reason) == (SUCCEEDED, None)
     assert progress.done == progress.total == len(spec.plan()) == 12
-    assert result.get(timeout=120) == {"job_id": spec.job_id, "destination": str(destination), "blocks": 12}
+    assert cluster.outcome(result) == {"job_id": spec.job_id, "destination": str(destination), "blocks": 12}
     assert np.array_equal(read(destination), reference)
     assert not os.path.exists(spec.staging)
     assert sorted(os.listdir(cluster.output)) == [destination.name]
@@ -104,7 +97,7 @@ def assert_succeeded(cluster, spec, destination, result, reference):
 def test_an_area_chord_over_two_workers_equals_the_in_process_run_and_scipy(cluster, wms_server, reference):
     with FaultyWms(slow_getmap(wms_server.url)) as wms:
         spec = job_spec(wms.url, cluster.output / "job.blocks")
-        destination, result = run_job(cluster, spec)
+        destination, result = cluster.submit(spec)
         assert_succeeded(cluster, spec, destination, result, reference)
     assert all(worker.blocks_done() > 0 for worker in cluster.workers), [w.blocks_done() for w in cluster.workers]
     stored = RASTERS[LAYER].array().astype(np.float64)
@@ -140,7 +133,7 @@ def test_a_worker_killed_in_the_middle_of_a_block_changes_nothing(cluster, wms_s
 
     with FaultyWms(slow_getmap(wms_server.url, kill_first_asker_of_block_1_1)) as wms:
         spec = job_spec(wms.url, cluster.output / "job.blocks")
-        destination, result = run_job(cluster, spec)
+        destination, result = cluster.submit(spec)
         assert_succeeded(cluster, spec, destination, result, reference)
         asked = [q for q in wms.queries if q.get("REQUEST") == "GetMap" and asks_for(q, spec, 1, 1)]
     assert killed and len(asked) >= 2
@@ -151,8 +144,8 @@ def test_a_worker_killed_in_the_middle_of_a_block_changes_nothing(cluster, wms_s
 def test_the_broker_stopped_for_a_while_in_the_middle_of_a_job(cluster, wms_server, reference):
     with FaultyWms(slow_getmap(wms_server.url)) as wms:
         spec = job_spec(wms.url, cluster.output / "job.blocks")
-        destination, result = run_job(cluster, spec)
-        cluster.wait_blocks(spec.job_id, 3)
+        destination, result = cluster.submit(spec)
+        assert cluster.wait_blocks(spec.job_id, 3).state == RUNNING
         with cluster.redis.stopped():
             time.sleep(5)
         assert_succeeded(cluster, spec, destination, result, reference)
@@ -163,8 +156,8 @@ def test_postgresql_restarted_in_the_middle_of_a_job_loses_and_duplicates_no_blo
                                                                                   crash):
     with FaultyWms(slow_getmap(wms_server.url)) as wms:
         spec = job_spec(wms.url, cluster.output / "job.blocks")
-        destination, result = run_job(cluster, spec)
-        cluster.wait_blocks(spec.job_id, 3)
+        destination, result = cluster.submit(spec)
+        assert cluster.wait_blocks(spec.job_id, 3).state == RUNNING
         cluster.postgres.restart(crash=crash)
         assert_succeeded(cluster, spec, destination, result, reference)
 
@@ -182,13 +175,26 @@ def test_a_block_that_fails_for_good_fails_the_chord_naming_the_block(cluster, w
 
     with FaultyWms(slow_getmap(wms_server.url, refuse_block_1_2)) as wms:
         spec = job_spec(wms.url, cluster.output / "job.blocks")
-        destination, result = run_job(cluster, spec)
+        destination, result = cluster.submit(spec)
         progress = cluster.wait_finished(spec.job_id)
     described = spec.plan().block(1, 2).describe()
     assert described.startswith("block 1,2 (pixels 200..299 x 100..199, extent ")
     assert progress.state == FAILED
     assert f"{described} failed: the WMS reported InvalidFormat: cannot render this block" in progress.reason
-    with pytest.raises(Exception, match=r"block 1,2 \(pixels 200\.\.299 x 100\.\.199, extent "):
-        result.get(timeout=120)
+    assert f"raised AreaError('{described} failed: the WMS reported InvalidFormat" in str(cluster.outcome(result))
+    assert not destination.exists()
+    assert not os.path.exists(spec.staging)
+
+
+def test_a_job_past_its_time_limit_fails_saying_so(cluster, wms_server):
+    """12 blocks of at least GETMAP_DELAY each on two workers cannot end within a second."""
+    with FaultyWms(slow_getmap(wms_server.url)) as wms:
+        spec = job_spec(wms.url, cluster.output / "job.blocks", deadline=time.time() + 1)
+        destination, result = cluster.submit(spec)
+        progress = cluster.wait_finished(spec.job_id)
+    assert progress.state == FAILED
+    assert f"job {spec.job_id} exceeded its time limit" in progress.reason
+    assert progress.done < progress.total
+    assert f"raised AreaError('job {spec.job_id} exceeded its time limit')" in str(cluster.outcome(result))
     assert not destination.exists()
     assert not os.path.exists(spec.staging)

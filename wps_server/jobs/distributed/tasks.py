@@ -83,20 +83,21 @@ def run_failed(database: str, exc: BaseException, spec_data: dict) -> None:
 
 def register(app) -> None:
     """Add the area tasks to ``app`` (see celery_app.make_app); the database comes from its settings
-    (never from a message, so no password travels through the broker)."""
+    (never from a message, so no password travels through the broker). Not shared with other apps:
+    each app's tasks use its own database."""
     database = app.conf.wmsedge_database
 
-    @app.task(name=BLOCK_TASK)
+    @app.task(name=BLOCK_TASK, shared=False)
     def block(spec_data, row, col):
         return run_block(database, spec_data, row, col)
 
-    @app.task(name=ASSEMBLE_TASK)
+    @app.task(name=ASSEMBLE_TASK, shared=False)
     def assemble(block_results, spec_data, destination):
         return run_assemble(database, block_results, spec_data, destination)
 
     # Celery calls an error callback with (request, exc, traceback) when it takes them, and only if it
     # is not a bound task.
-    @app.task(name=FAILED_TASK)
+    @app.task(name=FAILED_TASK, shared=False)
     def failed(request, exc, traceback, spec_data):
         run_failed(database, exc, spec_data)
 
