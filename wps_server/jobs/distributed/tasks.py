@@ -16,7 +16,7 @@ import threading
 
 from celery import chord
 
-from qgis_plugin.core.area import compute_block
+from qgis_plugin.core.area import AreaError, compute_block
 from qgis_plugin.core.area.cog import assemble_cog, block_file_name, default_binding, write_block_file
 from qgis_plugin.core.area.wms_source import WmsPixelSource
 from qgis_plugin.core.wms import WmsClient
@@ -45,26 +45,38 @@ def run_block(database: str, spec_data: dict, row: int, col: int) -> list:
     progress = store.progress(spec.job_id)
     if progress is None or progress.state in FINISHED:
         return [row, col]  # forgotten or over (failed elsewhere, or a late duplicate): nothing to add
-    spec.check_deadline()
-    block = spec.plan().block(row, col)
-    if not os.path.exists(os.path.join(spec.staging, block_file_name(block))):
-        client = WmsClient(timeout=spec.wms_timeout)
-        try:
-            source = WmsPixelSource(client, spec.url, spec.layer, spec.crs, version=spec.version,
-                                    image_format=spec.image_format, styles=spec.styles)
-            compute_block(block, source, StagingSink(spec.staging), spec.method, spec.retry_policy(),
-                          threading.Event())
-        finally:
-            client.close()
+    try:
+        spec.check_deadline()
+        block = spec.plan().block(row, col)
+        if not os.path.exists(os.path.join(spec.staging, block_file_name(block))):
+            _compute(spec, block)
+    except AreaError as exc:
+        # The job fails now, not when its last block is done: the blocks still queued see it and stop.
+        store.finish(spec.job_id, FAILED, str(exc))
+        raise
     store.block_done(spec.job_id, row, col)
     return [row, col]
+
+
+def _compute(spec: AreaJobSpec, block) -> None:
+    client = WmsClient(timeout=spec.wms_timeout)
+    try:
+        source = WmsPixelSource(client, spec.url, spec.layer, spec.crs, version=spec.version,
+                                image_format=spec.image_format, styles=spec.styles)
+        compute_block(block, source, StagingSink(spec.staging), spec.method, spec.retry_policy(),
+                      threading.Event())
+    finally:
+        client.close()
 
 
 def run_assemble(database: str, block_results: list, spec_data: dict, destination: str) -> dict:
     spec = AreaJobSpec.from_dict(spec_data)
     store = store_for(database)
     report = {"job_id": spec.job_id, "destination": destination, "blocks": len(block_results)}
-    if store.progress(spec.job_id).state == SUCCEEDED:
+    progress = store.progress(spec.job_id)
+    if progress is None:
+        raise AreaError(f"job {spec.job_id} has no record any more (removed by retention?)")
+    if progress.state == SUCCEEDED:
         return report  # a re-delivered assembly: the COG is already in place
     spec.check_deadline()
     plan = spec.plan()
