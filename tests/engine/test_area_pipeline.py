@@ -81,6 +81,15 @@ def read(path):
         return dataset.read(1), dataset
 
 
+def gdal_exceptions_on():
+    """GDAL's process-wide error mode, which QGIS and other plugins rely on (None without osgeo)."""
+    try:
+        from osgeo import gdal
+    except ImportError:
+        return None
+    return gdal.GetUseExceptions()
+
+
 def bindings():
     found = [pytest.param(RasterioGdal, id="rasterio")]
     try:
@@ -113,7 +122,9 @@ def test_the_output_is_a_valid_cloud_optimized_geotiff(tmp_path, binding):
     source = RasterSource(source_raster(1400, 1300, bands=1))
     plan = plan_blocks(area_grid(area_of(1, 1, 1298, 1398), pixel_size=PIXEL), 500)
     output = tmp_path / "edges.tif"
+    gdal_error_mode = gdal_exceptions_on()
     run_area(plan, source, CogSink(str(output), plan, "EPSG:32618", binding=binding()), "sobel_magnitude")
+    assert gdal_exceptions_on() == gdal_error_mode, "the COG sink changed GDAL's error mode for the whole process"
     report = subprocess.run([*VALIDATOR, "--full-check=yes", str(output)], capture_output=True, text=True)
     assert report.returncode == 0, report.stdout + report.stderr
     with rasterio.open(output) as dataset:

@@ -129,12 +129,15 @@ def mosaic_vrt(plan: BlockPlan, crs: str) -> str:
 
 
 class OsgeoGdal:
-    """GDAL through its own Python bindings (QGIS, Debian's python3-gdal)."""
+    """GDAL through its own Python bindings (QGIS, Debian's python3-gdal).
+
+    GDAL's error mode is the process's (QGIS and other plugins rely on it): it is left as it is, and
+    every call's result is checked here instead.
+    """
 
     def __init__(self):
         from osgeo import gdal
 
-        gdal.UseExceptions()
         self._gdal = gdal
 
     def cog_compressions(self) -> str:
@@ -143,16 +146,19 @@ class OsgeoGdal:
     def write_tiff(self, path: str, array: np.ndarray) -> None:
         height, width = array.shape
         dataset = self._gdal.GetDriverByName("GTiff").Create(path, width, height, 1, self._gdal.GDT_Float32)
-        dataset.GetRasterBand(1).WriteArray(array)
-        dataset.FlushCache()
+        if dataset is None or dataset.GetRasterBand(1).WriteArray(array) != 0 or dataset.FlushCache() not in (
+                None, 0):
+            raise OSError(f"GDAL could not write {path}: {self._gdal.GetLastErrorMsg() or 'no reason given'}")
         dataset = None
 
     def translate_to_cog(self, source: str, path: str, options: dict) -> None:
         gdal = self._gdal
         with _gdal_config(gdal, "GDAL_CACHEMAX", str(COG_CACHE_MIB)):
             source_dataset = gdal.Open(source)
-            result = gdal.GetDriverByName("COG").CreateCopy(
+            result = None if source_dataset is None else gdal.GetDriverByName("COG").CreateCopy(
                 path, source_dataset, strict=1, options=[f"{k}={v}" for k, v in options.items()])
+            if result is None:
+                raise OSError(f"GDAL could not make the COG {path}: {gdal.GetLastErrorMsg() or 'no reason given'}")
             result.FlushCache()
             result = source_dataset = None
 

@@ -68,7 +68,7 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
     def submit_next():
         block = next(blocks, None)
         if block is not None:
-            pending.add(pool.submit(_compute_block, block, source, sink, method, retry, stop))
+            pending.add(pool.submit(compute_block, block, source, sink, method, retry, stop))
 
     try:
         for _ in range(concurrency):
@@ -93,8 +93,13 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
     pool.shutdown(wait=True)
 
 
-def _compute_block(block: Block, source: PixelSource, sink: BlockSink, method: str,
-                   retry: RetryPolicy, stop: threading.Event) -> None:
+def compute_block(block: Block, source: PixelSource, sink: BlockSink, method: str,
+                  retry: RetryPolicy, stop: threading.Event) -> None:
+    """Fetch (retried), filter and write one block; also the whole body of a distributed block task.
+
+    Raises :class:`AreaError` naming the block when its fetch fails for good; returns without
+    writing when ``stop`` is set.
+    """
     pixels = _fetch_with_retries(block, source, retry, stop)
     if pixels is None:
         return
