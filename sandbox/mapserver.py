@@ -36,7 +36,7 @@ MAP
   NAME "wmsedge_sandbox"
   EXTENT {xmin!r} {ymin!r} {xmax!r} {ymax!r}
   SIZE 512 512
-  MAXSIZE 5000
+  MAXSIZE {max_size}
   UNITS DD
   PROJECTION
     "init=epsg:4326"
@@ -126,9 +126,12 @@ class MapServer(LoopbackServer):
     ready_query = "?SERVICE=WMS&VERSION=1.1.1&REQUEST=GetCapabilities"
     ready_marker = b"WMT_MS_Capabilities"
 
-    def __init__(self, workdir: Path, *, workers: int = 2):
+    def __init__(self, workdir: Path, *, workers: int = 2, raster: Path | None = None, bounds: tuple = BOUNDS,
+                 max_size: int = 5000):
+        """``raster`` (an RGB GeoTIFF in EPSG:4326 covering ``bounds``) replaces the generated one;
+        ``max_size`` is MapServer's MAXSIZE, advertised as the WMS's MaxWidth and MaxHeight."""
         super().__init__(workdir, "mapserver.log")
-        self.workers = workers
+        self.workers, self.raster, self.bounds, self.max_size = workers, raster, bounds, max_size
 
     @property
     def url(self) -> str:
@@ -139,13 +142,13 @@ class MapServer(LoopbackServer):
                 "sandbox.mapserver:wsgi_app()"]
 
     def environment(self, port):
-        data = self.workdir / "rgb.tif"
+        data = self.raster or self.workdir / "rgb.tif"
         if not data.is_file():
             write_rgb_geotiff(data)
         mapfile = self.workdir / "sandbox.map"
-        xmin, ymin, xmax, ymax = BOUNDS
+        xmin, ymin, xmax, ymax = self.bounds
         mapfile.write_text(MAPFILE.format(xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax, layer=LAYER, data=data,
-                                          url=f"http://127.0.0.1:{port}/wms"))
+                                          max_size=self.max_size, url=f"http://127.0.0.1:{port}/wms"))
         root = Path(__file__).resolve().parents[1]
         return {**os.environ, "WMSEDGE_MAPFILE": str(mapfile), "PYTHONPATH": str(root)}
 

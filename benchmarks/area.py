@@ -1,0 +1,250 @@
+"""Areas (issue 13): the whole pipeline against the fetch alone and against GDAL's own WMS download.
+
+A fast WMS (MapServer, ``sandbox.mapserver``) serves an RGB raster of ``RASTER_SIDE`` pixels and
+advertises a MaxWidth/MaxHeight of ``REQUEST_SIDE`` (its MAXSIZE). Each area is the raster's own
+grid (no resampling), ``N`` x ``N`` pixels from its second row and column, so that every halo lies
+inside it. Each run is a separate Python process (its peak RSS is its own) and is timed end to end:
+
+- *pipeline*: ``wmsedge`` itself: plan, concurrent fetch (4 at once), ``sobel_x``, COG;
+- *fetch alone*: the same GetMap requests at the same concurrency, the images decoded and dropped
+  (the ceiling of anything that fetches these pixels through this WMS);
+- *GDAL*: what a user would otherwise do to get the same pixels, without any filtering: GDAL's WMS
+  driver (``gdal_translate`` of a GDAL_WMS description, blocks of ``REQUEST_SIDE``, 4 connections)
+  writing a COG with the same compression.
+
+CPU is split between MapServer's process tree and the run's own process (psutil).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from sandbox.mapserver import LAYER, MapServer
+
+from .load import tree_cpu
+
+SIDES = tuple(int(side) for side in os.environ.get("WMSEDGE_BENCH_AREA_SIDES", "4096 8192 16384").split())
+REQUEST_SIDE = 2048
+RASTER_SIDE = max(SIDES) + 2
+PIXEL = 2.0 ** -17  # degree, as the sandbox's MapServer raster
+XMIN, YMAX = -73.5, 45.6
+CONCURRENCY = 4
+METHOD = "sobel_x"
+CANCEL_AFTER = 3.0  # seconds into a run
+TARGET_OVER_FETCH, TARGET_OVER_GDAL = 1.25, 1.0
+TARGET_RSS_GROWTH, TARGET_RSS_MIB = 1.2, 400
+TARGET_CANCEL_SECONDS = 1.0
+
+
+def bounds(side=RASTER_SIDE):
+    return (XMIN, YMAX - side * PIXEL, XMIN + side * PIXEL, YMAX)
+
+
+def write_raster(path: Path) -> Path:
+    """An RGB GeoTIFF of RASTER_SIDE² pixels, written in strips: ramps, a checkerboard and some noise."""
+    import rasterio
+    from rasterio.crs import CRS
+    from rasterio.transform import Affine
+    from rasterio.windows import Window
+
+    profile = {"driver": "GTiff", "width": RASTER_SIDE, "height": RASTER_SIDE, "count": 3, "dtype": "uint8",
+               "crs": CRS.from_epsg(4326), "transform": Affine(PIXEL, 0.0, XMIN, 0.0, -PIXEL, YMAX),
+               "tiled": True, "blockxsize": 512, "blockysize": 512, "photometric": "RGB", "BIGTIFF": "IF_SAFER"}
+    generator = np.random.default_rng(13)
+    with rasterio.open(path, "w", **profile) as dataset:
+        for row0 in range(0, RASTER_SIDE, 512):
+            rows, cols = np.indices((min(512, RASTER_SIDE - row0), RASTER_SIDE))
+            rows += row0
+            noise = generator.integers(0, 3, rows.shape)
+            bands = [(cols // 4 + noise) % 256, (rows // 4) % 256, 60 + 120 * ((rows // 64 + cols // 64) % 2)]
+            dataset.write(np.stack(bands).astype(np.uint8), window=Window(0, row0, RASTER_SIDE, rows.shape[0]))
+    return path
+
+
+def area_plan(url: str, side: int):
+    from qgis_plugin.core.area import area_grid, plan_blocks
+    from qgis_plugin.core.area.wms_source import advertised_block_size
+    from qgis_plugin.core.georef import Extent
+    from qgis_plugin.core.wms import WmsClient
+
+    extent = Extent(XMIN + PIXEL, YMAX - (side + 1) * PIXEL, XMIN + (side + 1) * PIXEL, YMAX - PIXEL)
+    client = WmsClient(timeout=120)
+    return plan_blocks(area_grid(extent, pixel_size=PIXEL), advertised_block_size(client, url)), client
+
+
+def child(kind: str, url: str, side: int, output: str) -> dict:
+    """One run, in this process (called as ``python -m benchmarks.area KIND URL SIDE OUTPUT``)."""
+    from qgis_plugin.core.area import AreaCanceled, run_area
+    from qgis_plugin.core.area.cog import CogSink
+    from qgis_plugin.core.area.wms_source import WmsPixelSource
+
+    plan, client = area_plan(url, side)
+    source = WmsPixelSource(client, url, LAYER, "EPSG:4326", requests_per_host=CONCURRENCY)
+    report = {"blocks": len(plan), "block_size": plan.block_size}
+    start = time.perf_counter()
+    if kind == "fetch":
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            for pixels in pool.map(lambda block: source.fetch(block.fetch_grid), plan):
+                del pixels
+    elif kind == "pipeline":
+        run_area(plan, source, CogSink(output, plan, "EPSG:4326"), METHOD, concurrency=CONCURRENCY)
+    elif kind == "cancel":
+        asked = []
+
+        def is_canceled():
+            if time.perf_counter() - start < CANCEL_AFTER:
+                return False
+            if not asked:
+                asked.append(time.perf_counter())
+            return True
+        try:
+            run_area(plan, source, CogSink(output, plan, "EPSG:4326"), METHOD, concurrency=CONCURRENCY,
+                     is_canceled=is_canceled)
+        except AreaCanceled:
+            report["after_cancel"] = time.perf_counter() - asked[0]
+        report["left"] = sorted(p.name for p in Path(output).parent.iterdir())
+    report["seconds"] = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    report["cpu"] = usage.ru_utime + usage.ru_stime
+    report["max_rss_mib"] = usage.ru_maxrss / 1024
+    return report
+
+
+def gdal_wms_xml(url: str) -> str:
+    xmin, ymin, xmax, ymax = bounds()
+    return (f"<GDAL_WMS><Service name=\"WMS\"><Version>1.1.1</Version><ServerUrl>{url}?</ServerUrl>"
+            f"<SRS>EPSG:4326</SRS><ImageFormat>image/png</ImageFormat><Layers>{LAYER}</Layers><Transparent>FALSE"
+            f"</Transparent></Service><DataWindow><UpperLeftX>{xmin!r}</UpperLeftX><UpperLeftY>{ymax!r}</UpperLeftY>"
+            f"<LowerRightX>{xmax!r}</LowerRightX><LowerRightY>{ymin!r}</LowerRightY><SizeX>{RASTER_SIDE}</SizeX>"
+            f"<SizeY>{RASTER_SIDE}</SizeY></DataWindow><BandsCount>3</BandsCount><BlockSizeX>{REQUEST_SIDE}"
+            f"</BlockSizeX><BlockSizeY>{REQUEST_SIDE}</BlockSizeY><MaxConnections>{CONCURRENCY}</MaxConnections>"
+            "</GDAL_WMS>")
+
+
+def run_child(arguments: list, mapserver: MapServer) -> dict:
+    cpu_before = tree_cpu(mapserver.process.pid)
+    start = time.perf_counter()
+    result = subprocess.run(arguments, capture_output=True, text=True, timeout=1800)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"{arguments[:4]} failed: {result.stderr[-2000:]}")
+    report = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip().startswith("{") else {}
+    report.setdefault("seconds", elapsed)
+    report["wms_cpu"] = tree_cpu(mapserver.process.pid) - cpu_before
+    return report
+
+
+def gdal_download(url: str, side: int, folder: Path, mapserver: MapServer) -> dict:
+    description = folder / "wms.xml"
+    description.write_text(gdal_wms_xml(url))
+    output = folder / f"gdal_{side}.tif"
+    command = ["gdal_translate", "-q", "-srcwin", "1", "1", str(side), str(side), "-of", "COG",
+               "-co", "COMPRESS=ZSTD", "-co", "LEVEL=1", "-co", "NUM_THREADS=ALL_CPUS",
+               "--config", "GDAL_MAX_CONNECTIONS", str(CONCURRENCY), str(description), str(output)]
+    report = run_child([sys.executable, "-m", "benchmarks.area", "gdal", json.dumps(command), "0", ""], mapserver)
+    output.unlink()
+    return report
+
+
+def run(folder: Path):
+    folder = Path(tempfile.mkdtemp(prefix="area-", dir=folder))
+    raster = write_raster(folder / "large.tif")
+    results = {}
+    with MapServer(folder / "mapserver", workers=CONCURRENCY, raster=raster, bounds=bounds(),
+                   max_size=REQUEST_SIDE).start() as mapserver:
+        for side in SIDES:
+            print(f"  area {side}² ...", file=sys.stderr)
+            output = folder / f"edges_{side}.tif"
+            row = {}
+            for kind in ("fetch", "pipeline"):
+                row[kind] = run_child([sys.executable, "-m", "benchmarks.area", kind, mapserver.url, str(side),
+                                       str(output)], mapserver)
+                output.unlink(missing_ok=True)
+            row["gdal"] = gdal_download(mapserver.url, side, folder, mapserver)
+            results[side] = row
+        cancel_folder = folder / "cancel"
+        cancel_folder.mkdir()
+        cancel = run_child([sys.executable, "-m", "benchmarks.area", "cancel", mapserver.url, str(max(SIDES)),
+                            str(cancel_folder / "edges.tif")], mapserver)
+    return report(results, cancel), headline(results, cancel)
+
+
+def headline(results, cancel):
+    largest, smallest = results[max(SIDES)], results[min(SIDES)]
+    return {
+        "over_fetch": max(r["pipeline"]["seconds"] / r["fetch"]["seconds"] for r in results.values()),
+        "over_gdal": max(r["pipeline"]["seconds"] / r["gdal"]["seconds"] for r in results.values()),
+        "rss_growth": largest["pipeline"]["max_rss_mib"] / smallest["pipeline"]["max_rss_mib"],
+        "rss_largest": largest["pipeline"]["max_rss_mib"],
+        "cancel": cancel.get("after_cancel"),
+        "cancel_left": cancel.get("left"),
+    }
+
+
+def report(results, cancel):
+    lines = [
+        "## Areas: the pipeline, the fetch alone and GDAL's WMS download (issue 13)", "",
+        f"MapServer (`sandbox.mapserver`, {CONCURRENCY} workers) serves an RGB raster of {RASTER_SIDE}² pixels "
+        f"with MaxWidth/MaxHeight {REQUEST_SIDE}; each area is the raster's own grid, so blocks are "
+        f"{REQUEST_SIDE - 2}² output pixels ({REQUEST_SIDE}² GetMaps). Every run is its own process, "
+        f"{CONCURRENCY} GetMaps in flight. Time is wall time; CPU is the run's process and MapServer's tree.", "",
+        "| area | blocks | fetch alone s | pipeline s | GDAL WMS → COG s | pipeline / fetch | pipeline / GDAL "
+        "| Mpx/s | pipeline CPU s (run + WMS) | GDAL CPU s (run + WMS) | peak RSS MiB (pipeline, fetch, GDAL) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for side, row in results.items():
+        fetch, pipeline, gdal = row["fetch"], row["pipeline"], row["gdal"]
+        lines.append(
+            f"| {side}² | {pipeline['blocks']} | {fetch['seconds']:.1f} | {pipeline['seconds']:.1f} | "
+            f"{gdal['seconds']:.1f} | {pipeline['seconds'] / fetch['seconds']:.2f} | "
+            f"{pipeline['seconds'] / gdal['seconds']:.2f} | {side * side / 1e6 / pipeline['seconds']:.1f} | "
+            f"{pipeline['cpu']:.1f} + {pipeline['wms_cpu']:.1f} | {gdal['cpu']:.1f} + {gdal['wms_cpu']:.1f} | "
+            f"{pipeline['max_rss_mib']:.0f}, {fetch['max_rss_mib']:.0f}, {gdal['max_rss_mib']:.0f} |")
+    after = cancel.get("after_cancel")
+    lines += ["", f"Cancel {CANCEL_AFTER:g} s into a {max(SIDES)}² run: the call returned "
+              f"{after:.2f} s after the cancel flag was first read; left in its folder: {cancel.get('left')}."
+              if after is not None else "Cancel: the run ended before the cancel.", ""]
+    return lines
+
+
+def targets(headline):
+    cancel = headline["cancel"]
+    return [
+        (f"area pipeline ≤ {TARGET_OVER_FETCH}× the fetch alone (worst of {', '.join(f'{s}²' for s in SIDES)})",
+         f"{headline['over_fetch']:.2f}×", headline["over_fetch"] <= TARGET_OVER_FETCH,
+         "" if headline["over_fetch"] <= TARGET_OVER_FETCH else "see the CPU split: filter and COG share the 2 cores "
+                                                                 "with MapServer"),
+        (f"area pipeline ≤ {TARGET_OVER_GDAL}× GDAL's WMS download to a COG", f"{headline['over_gdal']:.2f}×",
+         headline["over_gdal"] <= TARGET_OVER_GDAL, ""),
+        (f"peak RSS at {max(SIDES)}² ≤ {TARGET_RSS_GROWTH}× the {min(SIDES)}² peak and < {TARGET_RSS_MIB} MiB",
+         f"{headline['rss_growth']:.2f}×, {headline['rss_largest']:.0f} MiB",
+         headline["rss_growth"] <= TARGET_RSS_GROWTH and headline["rss_largest"] < TARGET_RSS_MIB, ""),
+        (f"cancel takes effect within {TARGET_CANCEL_SECONDS:g} s, nothing left",
+         f"{cancel:.2f} s, left {headline['cancel_left']}" if cancel is not None else "not reached",
+         cancel is not None and cancel <= TARGET_CANCEL_SECONDS and not headline["cancel_left"], ""),
+    ]
+
+
+def measured_command(command: list) -> dict:
+    """Run ``command``; its wall time, CPU and peak RSS, as for the other runs."""
+    start = time.perf_counter()
+    subprocess.run(command, check=True, timeout=1800)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"seconds": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
+            "max_rss_mib": usage.ru_maxrss / 1024}
+
+
+if __name__ == "__main__":
+    kind, argument, side, output = sys.argv[1:5]
+    print(json.dumps(measured_command(json.loads(argument)) if kind == "gdal" else child(kind, argument, int(side),
+                                                                                           output)))
