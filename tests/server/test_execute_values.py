@@ -135,13 +135,15 @@ def test_crs_with_lat_lon_follows_the_documented_geometry(client, wms_server):
 @pytest.mark.parametrize(("layer", "crs"), [(LAYER_3857, "EPSG:3857"), (LAYER_4326, "EPSG:4326"),
                                             (LAYER_4326, "urn:ogc:def:crs:EPSG::4326")])
 def test_bbox_input_gives_exactly_that_extent(client, wms_server, layer, crs):
-    """x (easting/longitude) first in every CRS, also EPSG:4326 whose official axis order is lat, lon."""
+    """``EPSG:n`` is x (easting/longitude) first in every CRS, also EPSG:4326 whose official axis order
+    is lat, lon; the URN spelling follows the authority's order (OGC 07-092r3): lat, lon for 4326."""
     xmin, ymin, xmax, ymax = RASTERS[layer].bounds
     third_x, third_y = (xmax - xmin) / 3, (ymax - ymin) / 3
     extent = Extent(xmin + third_x, ymin + third_y, xmin + 2 * third_x, ymin + 1.5 * third_y)
     grid = TileGrid(extent, 240, 100)
-    body = execute_xml({"wms": layer, "width": grid.width, "height": grid.height},
-                       bbox=(crs, extent.xmin, extent.ymin, extent.xmax, extent.ymax),
+    corners = ((extent.ymin, extent.xmin, extent.ymax, extent.xmax) if crs.startswith("urn:")
+               else (extent.xmin, extent.ymin, extent.xmax, extent.ymax))
+    body = execute_xml({"wms": layer, "width": grid.width, "height": grid.height}, bbox=(crs, *corners),
                        mime_type="image/tiff; subtype=geotiff")
     response = client.post("/wps", data=body, content_type="text/xml")
     assert response.status_code == 200, response.data[:2000]

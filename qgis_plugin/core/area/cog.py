@@ -30,9 +30,10 @@ from .plan import Block, BlockPlan
 COG_BLOCK_SIZE = 512
 #: Lossless compression of the COG: ZSTD level 1 where GDAL has it (see BENCHMARKS.md), else DEFLATE.
 COG_LEVEL = 1
-#: GDAL block cache while the COG is made, in MiB: enough for the driver's tile rows, and it keeps
-#: memory independent of the area (GDAL's default is 5% of the machine's RAM).
-COG_CACHE_MIB = 256
+#: GDAL block cache while the COG is made, in MiB: a row of 512-pixel tiles of a 16384-pixel-wide area
+#: is 32 MiB; GDAL's default (5% of the RAM, 1.2 GiB here) made the peak RSS grow with the area
+#: (2 GiB at 16384², against 535 MiB with this bound; see BENCHMARKS.md).
+COG_CACHE_MIB = 64
 _STAGING_SUFFIX = ".blocks"
 
 
@@ -153,7 +154,7 @@ class OsgeoGdal:
 
     def translate_to_cog(self, source: str, path: str, options: dict) -> None:
         gdal = self._gdal
-        with _gdal_config(gdal, "GDAL_CACHEMAX", str(COG_CACHE_MIB)):
+        with _gdal_cache_max(gdal, COG_CACHE_MIB * 2**20):
             source_dataset = gdal.Open(source)
             result = None if source_dataset is None else gdal.GetDriverByName("COG").CreateCopy(
                 path, source_dataset, strict=1, options=[f"{k}={v}" for k, v in options.items()])
@@ -215,10 +216,12 @@ def _not_georeferenced_is_expected():
 
 
 @contextlib.contextmanager
-def _gdal_config(gdal, key, value):
-    previous = gdal.GetConfigOption(key)
-    gdal.SetConfigOption(key, value)
+def _gdal_cache_max(gdal, size_bytes):
+    """GDAL's block cache bounded while the COG is made (GDAL reads GDAL_CACHEMAX only once per process,
+    so the size is set, then restored, directly)."""
+    previous = gdal.GetCacheMax()
+    gdal.SetCacheMax(min(previous, size_bytes))
     try:
         yield
     finally:
-        gdal.SetConfigOption(key, previous)
+        gdal.SetCacheMax(previous)
