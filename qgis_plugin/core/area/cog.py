@@ -129,12 +129,15 @@ def mosaic_vrt(plan: BlockPlan, crs: str) -> str:
 
 
 class OsgeoGdal:
-    """GDAL through its own Python bindings (QGIS, Debian's python3-gdal)."""
+    """GDAL through its own Python bindings (QGIS, Debian's python3-gdal).
+
+    Failures are read from return values and GDAL's last error, never by ``gdal.UseExceptions()``:
+    that switch is global, and inside QGIS it would change GDAL for every other plugin.
+    """
 
     def __init__(self):
         from osgeo import gdal
 
-        gdal.UseExceptions()
         self._gdal = gdal
 
     def cog_compressions(self) -> str:
@@ -143,18 +146,26 @@ class OsgeoGdal:
     def write_tiff(self, path: str, array: np.ndarray) -> None:
         height, width = array.shape
         dataset = self._gdal.GetDriverByName("GTiff").Create(path, width, height, 1, self._gdal.GDT_Float32)
-        dataset.GetRasterBand(1).WriteArray(array)
+        self._check(dataset is not None, f"cannot create {path}")
+        failed = dataset.GetRasterBand(1).WriteArray(array)
         dataset.FlushCache()
         dataset = None
+        self._check(not failed, f"cannot write {path}")
 
     def translate_to_cog(self, source: str, path: str, options: dict) -> None:
         gdal = self._gdal
         with _gdal_config(gdal, "GDAL_CACHEMAX", str(COG_CACHE_MIB)):
             source_dataset = gdal.Open(source)
+            self._check(source_dataset is not None, f"cannot open {source}")
             result = gdal.GetDriverByName("COG").CreateCopy(
                 path, source_dataset, strict=1, options=[f"{k}={v}" for k, v in options.items()])
+            self._check(result is not None, f"cannot write the COG {path}")
             result.FlushCache()
             result = source_dataset = None
+
+    def _check(self, succeeded: bool, what: str) -> None:
+        if not succeeded:
+            raise RuntimeError(f"GDAL {what}: {self._gdal.GetLastErrorMsg() or 'unknown error'}")
 
 
 class RasterioGdal:
