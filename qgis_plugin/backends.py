@@ -130,13 +130,13 @@ def _log_plan(feedback, plan, limits, job, concurrency) -> None:
     if job.max_request_size:
         origin += tr("; setting wmsedge/max_request_size = {size}").format(size=job.max_request_size)
     if getmap:
-        text = tr("{width} x {height} pixels in {blocks} blocks ({rows} x {cols}) of at most {size} x {size}: "
-                  "{blocks} GetMap requests of at most {side} x {side} pixels (block and one-pixel halo; {origin}), "
-                  "{concurrency} at once.")
+        text = tr("{width} x {height} pixels; blocks: {blocks} ({rows} x {cols}), each at most {size} x {size} "
+                  "pixels; GetMap requests: {blocks}, each at most {side} x {side} pixels (block and one-pixel "
+                  "halo; {origin}), {concurrency} at once.")
     else:
-        text = tr("{width} x {height} pixels in {blocks} blocks ({rows} x {cols}) of at most {size} x {size}: "
-                  "{blocks} reads of the layer of at most {side} x {side} pixels (block and one-pixel halo; "
-                  "{origin}), {concurrency} at once.")
+        text = tr("{width} x {height} pixels; blocks: {blocks} ({rows} x {cols}), each at most {size} x {size} "
+                  "pixels; reads of the layer: {blocks}, each at most {side} x {side} pixels (block and one-pixel "
+                  "halo; {origin}), {concurrency} at once.")
     feedback.pushInfo(text.format(width=plan.grid.width, height=plan.grid.height, blocks=len(plan), rows=plan.rows,
                                   cols=plan.cols, size=plan.block_size, side=plan.block_size + 2 * HALO,
                                   origin=origin, concurrency=concurrency))

@@ -232,13 +232,13 @@
     </message>
     <message>
       <location filename="../backends.py" line="133" />
-      <source>{width} x {height} pixels in {blocks} blocks ({rows} x {cols}) of at most {size} x {size}: {blocks} GetMap requests of at most {side} x {side} pixels (block and one-pixel halo; {origin}), {concurrency} at once.</source>
-      <translation>{width} x {height} pixels en {blocks} blocs ({rows} x {cols}) de {size} x {size} au plus : {blocks} requêtes GetMap de {side} x {side} pixels au plus (bloc et marge d'un pixel ; {origin}), {concurrency} à la fois.</translation>
+      <source>{width} x {height} pixels; blocks: {blocks} ({rows} x {cols}), each at most {size} x {size} pixels; GetMap requests: {blocks}, each at most {side} x {side} pixels (block and one-pixel halo; {origin}), {concurrency} at once.</source>
+      <translation>{width} x {height} pixels ; blocs : {blocks} ({rows} x {cols}), chacun de {size} x {size} pixels au plus ; requêtes GetMap : {blocks}, chacune de {side} x {side} pixels au plus (bloc et marge d'un pixel ; {origin}), {concurrency} à la fois.</translation>
     </message>
     <message>
       <location filename="../backends.py" line="137" />
-      <source>{width} x {height} pixels in {blocks} blocks ({rows} x {cols}) of at most {size} x {size}: {blocks} reads of the layer of at most {side} x {side} pixels (block and one-pixel halo; {origin}), {concurrency} at once.</source>
-      <translation>{width} x {height} pixels en {blocks} blocs ({rows} x {cols}) de {size} x {size} au plus : {blocks} lectures de la couche de {side} x {side} pixels au plus (bloc et marge d'un pixel ; {origin}), {concurrency} à la fois.</translation>
+      <source>{width} x {height} pixels; blocks: {blocks} ({rows} x {cols}), each at most {size} x {size} pixels; reads of the layer: {blocks}, each at most {side} x {side} pixels (block and one-pixel halo; {origin}), {concurrency} at once.</source>
+      <translation>{width} x {height} pixels ; blocs : {blocks} ({rows} x {cols}), chacun de {size} x {size} pixels au plus ; lectures de la couche : {blocks}, chacune de {side} x {side} pixels au plus (bloc et marge d'un pixel ; {origin}), {concurrency} à la fois.</translation>
     </message>
     <message>
       <location filename="../backends.py" line="127" />

@@ -170,8 +170,9 @@ def test_progress_is_reported_per_block(edge_tile_id, gray, tmp_path, plugin_set
     run(edge_tile_id, {"INPUT": layer, "CENTER": f"{x},{y} [EPSG:32631]", "WIDTH": 16,
                        "HEIGHT": 16, "OUTPUT": str(tmp_path / "out.tif")}, feedback)
     assert feedback.progress_values == [25, 50, 75, 100]
-    assert any(info.startswith("16 x 16 pixels in 4 blocks (2 x 2) of at most 8 x 8: 4 reads of the layer")
-               for info in feedback.infos), feedback.infos
+    assert ("16 x 16 pixels; blocks: 4 (2 x 2), each at most 8 x 8 pixels; reads of the layer: 4, each at most "
+            "10 x 10 pixels (block and one-pixel halo; the layer is not a WMS; setting wmsedge/max_request_size = "
+            "10), 4 at once.") in feedback.infos, feedback.infos
 
 
 def test_cancel_stops_and_leaves_no_file(edge_tile_id, gray, tmp_path, plugin_settings):
