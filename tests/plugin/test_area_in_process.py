@@ -154,7 +154,7 @@ def test_cancel_in_the_middle_of_an_area_writes_nothing(edge_tile_id, wms_server
 
 def fails_for_good_at(block, upstream):
     """A WMS in front of ``upstream`` answering the GetMap of ``block`` (by its centre) with a ServiceException."""
-    extent, good = block.fetch_grid.extent, relay(upstream)
+    extent, good = block.grid.extent, relay(upstream)  # a request's centre is its block's
 
     def getmap(connection, query, stop):
         xmin, ymin, xmax, ymax = map(float, query["BBOX"].split(","))
