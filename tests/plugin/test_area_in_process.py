@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import processing
 import pytest
 import scipy.ndimage as ndi
 from osgeo import gdal
-from qgis.core import QgsProcessingException, QgsRasterLayer
+from qgis.core import QgsNetworkAccessManager, QgsProcessingException, QgsRasterLayer
+from qgis.PyQt import sip
+from qgis.PyQt.QtCore import QThread
 from support.fault_wms import ClosedPort, FaultyWms, answer, relay
 
 from qgis_plugin.core.area import plan_blocks
@@ -126,6 +129,19 @@ def test_an_area_in_blocks_equals_scipy_and_the_remote_cog(edge_tile_id, wms_ser
     assert local["type"] == "Float32" and local["nodata"] == "nan" and local["overviews"] == [(COLS // 2, ROWS // 2)]
     # the server's progress, per block, reached the dialog
     assert any(value not in (5, 100) for value in remote_feedback.progress_values), remote_feedback.progress_values
+
+
+def test_each_python_worker_thread_has_its_own_network_access_manager():
+    """What makes provider reads from the pipeline's threads safe: QGIS hands each thread (Python's
+    too, which Qt adopts) a QgsNetworkAccessManager living in that thread, not the main one."""
+    def manager_of_this_thread(_):
+        manager = QgsNetworkAccessManager.instance()
+        return sip.unwrapinstance(manager), manager.thread() is QThread.currentThread()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        seen = list(pool.map(manager_of_this_thread, range(2)))
+    main = QgsNetworkAccessManager.instance()
+    assert all(lives_here for _, lives_here in seen) and sip.unwrapinstance(main) not in {a for a, _ in seen}
 
 
 def test_the_cog_is_valid_and_qgis_opens_its_overviews(edge_tile_id, wms_server, add_layer, small_blocks,
