@@ -103,8 +103,8 @@ def read_tile_pixels(provider: QgsRasterDataProvider, grid: TileGrid, grid_crs: 
         getmap_check.raise_first_problem()
         if block is None or not block.isValid() or block.isEmpty():
             detail = block.error().summary() if block is not None and not block.error().isEmpty() else ""
-            raise RasterReadError(tr("the layer's data provider returned no pixels for the tile: {detail}").format(
-                detail=detail) if detail else tr("the layer's data provider returned no pixels for the tile"))
+            raise RasterReadError(tr("the layer's data provider returned no pixels for the block: {detail}").format(
+                detail=detail) if detail else tr("the layer's data provider returned no pixels for the block"))
         return block
 
     if provider.dataType(1) in _COLOR_TYPES:

@@ -399,8 +399,8 @@
     </message>
     <message>
       <location filename="../provider.py" line="26" />
-      <source>WMS Edge: Sobel/Prewitt edge tiles of WMS layers</source>
-      <translation>WMS Edge : tuiles de contours Sobel/Prewitt de couches WMS</translation>
+      <source>WMS Edge: Sobel/Prewitt edge maps of WMS layers</source>
+      <translation>WMS Edge : cartes de contours Sobel/Prewitt de couches WMS</translation>
     </message>
     <message>
       <location filename="../raster_io.py" line="321" />
@@ -439,8 +439,8 @@
     </message>
     <message>
       <location filename="../raster_io.py" line="107" />
-      <source>the layer's data provider returned no pixels for the tile</source>
-      <translation>le fournisseur de données de la couche n'a rendu aucun pixel pour la tuile</translation>
+      <source>the layer's data provider returned no pixels for the block</source>
+      <translation>le fournisseur de données de la couche n'a rendu aucun pixel pour le bloc</translation>
     </message>
     <message>
       <location filename="../raster_io.py" line="249" />
@@ -484,8 +484,8 @@
     </message>
     <message>
       <location filename="../raster_io.py" line="106" />
-      <source>the layer's data provider returned no pixels for the tile: {detail}</source>
-      <translation>le fournisseur de données de la couche n'a rendu aucun pixel pour la tuile : {detail}</translation>
+      <source>the layer's data provider returned no pixels for the block: {detail}</source>
+      <translation>le fournisseur de données de la couche n'a rendu aucun pixel pour le bloc : {detail}</translation>
     </message>
     <message>
       <location filename="../raster_io.py" line="174" />
