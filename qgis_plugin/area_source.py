@@ -99,12 +99,12 @@ def is_wms_getmap(provider_key: str, source: str) -> bool:
     return (parts.get("type") or "").lower() != "xyz" and not parts.get("tileMatrixSet")
 
 
-def wms_request_limits(source: str) -> tuple:
+def wms_request_limits(source: str, feedback=None) -> tuple:
     """(MaxWidth, MaxHeight) from the WMS's 1.3.0 capabilities, each None when not advertised.
 
     Asked through QGIS's network stack (its proxy, and the layer's authentication configuration),
     preferring QGIS's cached copy; the limits exist only in WMS 1.3.0. A WMS that cannot say leaves
-    (None, None): the default block size then applies.
+    (None, None): the default block size then applies. ``feedback`` (a QgsFeedback) cancels the request.
     """
     parts = QgsProviderRegistry.instance().decodeUri("wms", source)
     url = QUrl(parts.get("url") or "")
@@ -113,15 +113,13 @@ def wms_request_limits(source: str) -> tuple:
         query.removeAllQueryItems(key)
         query.addQueryItem(key, value)
     url.setQuery(query)
-    request = QNetworkRequest(url)
-    request.setAttribute(QNetworkRequest.Attribute.CacheLoadControlAttribute,
-                         QNetworkRequest.CacheLoadControl.PreferCache)
     blocking = QgsBlockingNetworkRequest()
     uri = QgsDataSourceUri()
     uri.setEncodedUri(source)
     if uri.authConfigId():
         blocking.setAuthCfg(uri.authConfigId())
-    if blocking.get(request) != QgsBlockingNetworkRequest.NoError:
+    # forceRefresh=False: QGIS's cached copy (the layer just read the same capabilities) will do.
+    if blocking.get(QNetworkRequest(url), False, feedback) != QgsBlockingNetworkRequest.NoError:
         return None, None
     try:
         capabilities = capabilities_from_xml(bytes(blocking.reply().content()), url.toString())
@@ -130,7 +128,7 @@ def wms_request_limits(source: str) -> tuple:
     return capabilities.max_width, capabilities.max_height
 
 
-def block_size(provider_key: str, source: str, cap: int | None) -> tuple:
+def block_size(provider_key: str, source: str, cap: int | None, feedback=None) -> tuple:
     """(output pixels per block side, the WMS's (MaxWidth, MaxHeight)) as GUIDE.md section 4 says."""
-    limits = wms_request_limits(source) if is_wms_getmap(provider_key, source) else (None, None)
+    limits = wms_request_limits(source, feedback) if is_wms_getmap(provider_key, source) else (None, None)
     return block_size_for(*limits, cap), limits

@@ -86,7 +86,7 @@ _READS_STOP_TIMEOUT = 30.0
 
 def run_in_process(job: TileJob, feedback: QgsProcessingFeedback) -> None:
     """The engine's area pipeline over the layer's provider clones, written by the engine's COG sink."""
-    side, limits = area_source.block_size(job.provider_key, job.source, job.max_request_size)
+    side, limits = area_source.block_size(job.provider_key, job.source, job.max_request_size, feedback)
     plan = plan_blocks(job.grid, side)
     concurrency = min(job.providers.count, len(plan))
     _log_plan(feedback, plan, limits, job, concurrency)
