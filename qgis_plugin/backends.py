@@ -1,12 +1,12 @@
-"""The two ways to compute an edge tile: in this QGIS, or on the WMS Edge WPS server.
+"""The two ways to compute an edge map: in this QGIS, or on the WMS Edge WPS server.
 
 Both take a :class:`TileJob` prepared by the algorithm (grid, CRS, method,
-output path) and write the float32 GeoTIFF at ``job.output``.
+output path) and leave the same Cloud Optimized GeoTIFF at ``job.output``, or nothing.
 """
 
 from __future__ import annotations
 
-import os
+import re
 from dataclasses import dataclass
 
 from osgeo import gdal
@@ -18,14 +18,17 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProviderRegistry,
     QgsRasterBlockFeedback,
-    QgsRasterDataProvider,
 )
 from qgis.PyQt.QtCore import Qt
 
-from .core.filters import edge_filter
+from . import area_source
+from .core.area import AreaCanceled, AreaError, RetryPolicy, plan_blocks, run_area
+from .core.area.cog import CogSink
+from .core.area.plan import HALO
+from .core.contract import GEOTIFF_MIME, PROCESS_ID
+from .core.files import atomic_path
 from .core.georef import TileGrid, epsg_code
 from .core.wms import redact
-from .raster_io import RasterReadCanceled, RasterReadError, read_tile_pixels, write_geotiff
 from .translation import tr
 from .wps.client import WpsClient
 from .wps.execute import processing_error, status_follower
@@ -40,9 +43,9 @@ from .wps.protocol import (
     WpsError,
 )
 
-WPS_PROCESS = "get_raster_process"
-GEOTIFF_MIME_TYPE = "image/tiff; subtype=geotiff"
 WMS_FORMATS = ("image/png", "image/jpeg")
+#: How our WPS's status document counts blocks (wps_server/processes/wps_get_raster.py).
+_BLOCKS_DONE = re.compile(r"(\d+) of (\d+) blocks done")
 #: What the log says when the job reaches each status (functions: translated when called).
 STATUS_MESSAGES = {
     ACCEPTED: lambda: tr("WPS server: the job is accepted and waits for its turn."),
@@ -59,10 +62,11 @@ class TileJob:
     method: str
     output: str
     transform_context: QgsCoordinateTransformContext
-    provider: QgsRasterDataProvider | None = None
+    providers: area_source.ProviderPool | None = None
     provider_key: str = ""
     source: str = ""
     wps_url: str = ""
+    max_request_size: int | None = None
 
 
 def canceled() -> QgsProcessingException:
@@ -71,60 +75,73 @@ def canceled() -> QgsProcessingException:
 
 # ---------------------------------------------------------------- in-process
 
-
-def provider_for_tile(layer) -> QgsRasterDataProvider:
-    """A clone of the layer's provider that asks the WMS for what the WPS asks too.
-
-    A layer drawn on a canvas has the screen's DPI, and a WMS source from the Data Source Manager
-    (``dpiMode=7``) then sends DPI, MAP_RESOLUTION and FORMAT_OPTIONS=dpi: with each GetMap, which
-    change how the WMS draws (line widths, symbols, labels). The WPS, an OGC client, sends none, and the
-    tile is a grid of a given pixel size, not a screen: so neither backend sends them (DPI -1 = none).
-    """
-    provider = layer.dataProvider().clone()
-    provider.setDpi(-1)
-    return provider
+#: How long a stopped run waits for the reads still in flight to give their provider clones back.
+_READS_STOP_TIMEOUT = 30.0
 
 
 def run_in_process(job: TileJob, feedback: QgsProcessingFeedback) -> None:
-    """Read the halo grid through the layer's provider, filter, write the GeoTIFF."""
-    halo = job.grid.with_halo()
+    """The engine's area pipeline over the layer's provider clones, written by the engine's COG sink."""
+    side, limits = area_source.block_size(job.provider_key, job.source, job.max_request_size, feedback)
+    plan = plan_blocks(job.grid, side)
+    concurrency = min(job.providers.count, len(plan))
+    _log_plan(feedback, plan, limits, job, concurrency)
     block_feedback = QgsRasterBlockFeedback()
-    # Direct connection: the read runs in this (worker) thread and must stop
-    # as soon as the dialog's Cancel button sets the processing feedback.
+    # Direct connection: the reads run in worker threads and must stop as soon as
+    # the dialog's Cancel button sets the processing feedback.
     feedback.canceled.connect(block_feedback.cancel, Qt.ConnectionType.DirectConnection)
+    source = area_source.ProviderPixelSource(job.providers, job.crs, job.transform_context, block_feedback)
     try:
         if feedback.isCanceled():
             raise canceled()
-        feedback.pushInfo(tr("Reading {width} x {height} pixels (the tile and a one-pixel halo) "
-                             "through the layer's data provider…").format(width=halo.width, height=halo.height))
-        feedback.setProgress(5)
-
-        def band_read(done, total):
-            feedback.setProgress(5 + 65 * done / total)
-
         try:
-            pixels = read_tile_pixels(job.provider, halo, job.crs, job.transform_context, block_feedback,
-                                      on_band_read=band_read)
-        except RasterReadCanceled as exc:
+            sink = CogSink(job.output, plan, _gdal_crs(job.crs))
+            run_area(plan, source, sink, job.method, concurrency=concurrency, retry=RetryPolicy(),
+                     progress=lambda fraction: feedback.setProgress(100 * fraction), is_canceled=feedback.isCanceled)
+        except AreaCanceled as exc:
             raise canceled() from exc
-        except RasterReadError as exc:
+        except AreaError as exc:
+            if feedback.isCanceled():
+                raise canceled() from exc
             raise QgsProcessingException(tr("Cannot read the layer: {error}").format(error=exc)) from exc
-        finally:
-            job.provider = None  # owned and deleted by the pipe
-        if feedback.isCanceled():
-            raise canceled()
-        feedback.pushInfo(tr("Applying {method}…").format(method=job.method))
-        gradient = edge_filter(pixels, job.method, halo=True)
-        feedback.setProgress(85)
-        if feedback.isCanceled():
-            raise canceled()
-        try:
-            write_geotiff(job.output, gradient, job.grid, job.crs)
-        except (OSError, ValueError, RuntimeError) as exc:
+        except (OSError, RuntimeError, ValueError) as exc:
             raise QgsProcessingException(tr("Cannot write {path}: {error}").format(path=job.output, error=exc)) from exc
-        feedback.setProgress(100)
     finally:
+        block_feedback.cancel()  # reads a stopped run left in flight
+        job.providers.wait_until_returned(_READS_STOP_TIMEOUT)
+        job.providers = None
         feedback.canceled.disconnect(block_feedback.cancel)
+
+
+def _log_plan(feedback, plan, limits, job, concurrency) -> None:
+    """Before the first request: where the block size comes from, how many blocks and requests."""
+    getmap = area_source.is_wms_getmap(job.provider_key, job.source)
+    if limits != (None, None):
+        origin = tr("the WMS's MaxWidth/MaxHeight {width} x {height}").format(
+            width=limits[0] or "-", height=limits[1] or "-")
+    elif getmap:
+        origin = tr("the WMS advertises no MaxWidth/MaxHeight")
+    else:
+        origin = tr("the layer is not a WMS")
+    if job.max_request_size:
+        origin += tr("; setting wmsedge/max_request_size = {size}").format(size=job.max_request_size)
+    if getmap:
+        text = tr("{width} x {height} pixels; blocks: {blocks} ({rows} x {cols}), each at most {size} x {size} "
+                  "pixels; GetMap requests: {blocks}, each at most {side} x {side} pixels (block and one-pixel "
+                  "halo; {origin}), {concurrency} at once.")
+    else:
+        text = tr("{width} x {height} pixels; blocks: {blocks} ({rows} x {cols}), each at most {size} x {size} "
+                  "pixels; reads of the layer: {blocks}, each at most {side} x {side} pixels (block and one-pixel "
+                  "halo; {origin}), {concurrency} at once.")
+    feedback.pushInfo(text.format(width=plan.grid.width, height=plan.grid.height, blocks=len(plan), rows=plan.rows,
+                                  cols=plan.cols, size=plan.block_size, side=plan.block_size + 2 * HALO,
+                                  origin=origin, concurrency=concurrency))
+
+
+def _gdal_crs(crs: QgsCoordinateReferenceSystem) -> str:
+    """The CRS as the COG records it: ``EPSG:n`` as the WPS writes it, so both backends' files agree."""
+    if epsg_code(crs.authid()) is not None:
+        return crs.authid()
+    return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
 
 
 # ---------------------------------------------------------------- remote WPS
@@ -192,36 +209,44 @@ def run_remote(job: TileJob, feedback: QgsProcessingFeedback) -> None:
         LiteralInput("wms_version", "1.3.0"),
         LiteralInput("format", image_format),
     ]
-    outputs = [OutputRequest("image", as_reference=True, mime_type=GEOTIFF_MIME_TYPE)]
+    outputs = [OutputRequest("image", as_reference=True, mime_type=GEOTIFF_MIME)]
     client = WpsClient(job.wps_url, feedback=feedback)
-    # The server's own status texts are in English and name its software: say it in our words.
-    on_status = status_follower(feedback, lambda response: STATUS_MESSAGES[response.status]()
-                                if response.status in STATUS_MESSAGES else None)
+
+    def describe(response):
+        blocks = _BLOCKS_DONE.search(response.message or "")
+        if blocks:
+            feedback.setProgressText(tr("{done} of {total} blocks done").format(
+                done=blocks.group(1), total=blocks.group(2)))
+        # The server's own status texts are in English and name its software: say it in our words.
+        return STATUS_MESSAGES[response.status]() if response.status in STATUS_MESSAGES else None
+
+    on_status = status_follower(feedback, describe)
 
     try:
-        feedback.pushInfo(tr("Asking {url} for {process}…").format(url=redact(job.wps_url), process=WPS_PROCESS))
-        client.describe_process(WPS_PROCESS)
+        feedback.pushInfo(tr("Asking {url} for {process}…").format(url=redact(job.wps_url), process=PROCESS_ID))
+        client.describe_process(PROCESS_ID)
         feedback.setProgress(5)
-        response = client.run(WPS_PROCESS, inputs, outputs, on_status=on_status)
+        response = client.run(PROCESS_ID, inputs, outputs, on_status=on_status)
         image = response.outputs.get("image")
         if image is None or not image.href:
             raise QgsProcessingException(tr("The WPS server succeeded but returned no reference to the image."))
         feedback.pushInfo(tr("Downloading the GeoTIFF…"))
-        client.download(image.href, job.output)
+        # Checked before it appears at the output path: a wrong answer is never there, even briefly.
+        with atomic_path(job.output, suffix=".tif") as temporary:
+            client.download(image.href, temporary)
+            _check_downloaded(temporary, job.grid)
     except WpsError as exc:
-        raise processing_error(exc, server=redact(job.wps_url), process=WPS_PROCESS) from exc
-    _check_downloaded(job)
+        raise processing_error(exc, server=redact(job.wps_url), process=PROCESS_ID) from exc
     feedback.setProgress(100)
 
 
-def _check_downloaded(job: TileJob) -> None:
-    """The downloaded file must be the raster asked for; otherwise remove it and say so."""
-    dataset = gdal.Open(job.output)
+def _check_downloaded(path: str, grid: TileGrid) -> None:
+    """The downloaded file must be the raster asked for."""
+    dataset = gdal.Open(path)
     size = (dataset.RasterXSize, dataset.RasterYSize) if dataset is not None else None
     dataset = None
-    if size != (job.grid.width, job.grid.height):
-        os.remove(job.output)
+    if size != (grid.width, grid.height):
         found = tr("not a raster GDAL can read") if size is None else f"{size[0]} x {size[1]}"
         raise QgsProcessingException(tr(
             "The WPS server returned an unexpected image ({found}) instead of a {width} x {height} GeoTIFF.").format(
-            found=found, width=job.grid.width, height=job.grid.height))
+            found=found, width=grid.width, height=grid.height))

@@ -23,7 +23,7 @@ class WmsEdgeProvider(QgsProcessingProvider):
         return tr("WMS Edge")
 
     def longName(self):
-        return tr("WMS Edge: Sobel/Prewitt edge tiles of WMS layers")
+        return tr("WMS Edge: Sobel/Prewitt edge maps of WMS layers")
 
     def icon(self):
         return QIcon(str(ICON_PATH))

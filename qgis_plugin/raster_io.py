@@ -1,4 +1,4 @@
-"""QGIS-side raster I/O: a tile's source pixels through a layer's data provider, and the GeoTIFF.
+"""QGIS-side raster reads: a grid's source pixels through a layer's data provider.
 
 Pixels are read through QGIS's own provider (WMS, WMTS, XYZ, GDAL...), so the
 user's proxy, authentication and source types all apply; when the tile's CRS
@@ -6,6 +6,7 @@ differs from the layer's, a ``QgsRasterProjector`` in a ``QgsRasterPipe``
 reprojects (exact precision, nearest neighbour). Every WMS GetMap the read
 sends is checked on its own (:class:`GetMapCheck`), because QGIS's WMS
 provider turns a failed GetMap into transparent pixels without an error.
+The GeoTIFF is written by the engine's COG sink (``core.area.cog``), as on the server.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import sys
 from urllib.parse import parse_qsl
 
 import numpy as np
-from osgeo import gdal, osr
 from PIL import Image
 from qgis.core import (
     Qgis,
@@ -30,7 +30,6 @@ from qgis.core import (
     QgsRasterBlockFeedback,
     QgsRasterDataProvider,
     QgsRasterInterface,
-    QgsRasterPipe,
     QgsRasterProjector,
     QgsRectangle,
     QgsSingleBandGrayRenderer,
@@ -39,9 +38,8 @@ from qgis.PyQt import sip
 from qgis.PyQt.QtCore import Qt, QThread, QUrl
 from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
 
-from .core.files import atomic_path
 from .core.georef import TileGrid
-from .core.wms import WmsServiceException, describe_bytes, exception_from_xml
+from .core.wms import WmsServiceException, describe_bytes, exception_from_xml, retry_after_seconds
 from .translation import tr
 
 _NUMPY_TYPES = {
@@ -64,6 +62,17 @@ class RasterReadCanceled(RasterReadError):
     """The read was cancelled through its feedback."""
 
 
+class RasterReadTransient(RasterReadError):
+    """A failure that may pass if the read is tried again (timeout, reset, HTTP 429/502/503/504).
+
+    ``retry_after`` is the delay in seconds the WMS asked for (HTTP ``Retry-After``), if any.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def read_tile_pixels(provider: QgsRasterDataProvider, grid: TileGrid, grid_crs: QgsCoordinateReferenceSystem,
                      transform_context: QgsCoordinateTransformContext, feedback: QgsRasterBlockFeedback,
                      on_band_read=None) -> np.ndarray:
@@ -72,21 +81,19 @@ def read_tile_pixels(provider: QgsRasterDataProvider, grid: TileGrid, grid_crs: 
     Colour providers (WMS, WMTS, XYZ) give an H x W x 4 RGBA uint8 array.
     Band providers give H x W (gray) or H x W x 3 (RGB) in the band's own
     type, or with an alpha channel (H x W x 2 or x 4) when some pixels are
-    nodata or transparent. ``provider`` is owned by this call (pass a clone).
+    nodata or transparent. ``provider`` stays the caller's (a clone no other
+    thread uses meanwhile), so that one clone serves many reads.
     ``on_band_read(done, total)`` is called after each band.
     """
-    pipe = QgsRasterPipe()
-    source_crs = provider.crs()
-    if not pipe.set(provider):
-        raise RasterReadError(tr("the layer's data provider cannot be used in a raster pipe"))
-    if source_crs != grid_crs:
+    source, projector = provider, None
+    if provider.crs() != grid_crs:
         projector = QgsRasterProjector()
-        projector.setCrs(source_crs, grid_crs, transform_context)
+        projector.setCrs(provider.crs(), grid_crs, transform_context)
         projector.setPrecision(QgsRasterProjector.Exact)
-        if not pipe.set(projector):
-            raise RasterReadError(tr("cannot reproject the layer: the raster pipe refused the projector"))
+        if not projector.setInput(provider):
+            raise RasterReadError(tr("cannot reproject the layer: the projector refused its data provider"))
+        source = projector
     rectangle = QgsRectangle(grid.extent.xmin, grid.extent.ymin, grid.extent.xmax, grid.extent.ymax)
-    source = pipe.last()
 
     def read_band(band):
         with GetMapCheck(feedback) as getmap_check:
@@ -96,8 +103,8 @@ def read_tile_pixels(provider: QgsRasterDataProvider, grid: TileGrid, grid_crs: 
         getmap_check.raise_first_problem()
         if block is None or not block.isValid() or block.isEmpty():
             detail = block.error().summary() if block is not None and not block.error().isEmpty() else ""
-            raise RasterReadError(tr("the layer's data provider returned no pixels for the tile: {detail}").format(
-                detail=detail) if detail else tr("the layer's data provider returned no pixels for the tile"))
+            raise RasterReadError(tr("the layer's data provider returned no pixels for the block: {detail}").format(
+                detail=detail) if detail else tr("the layer's data provider returned no pixels for the block"))
         return block
 
     if provider.dataType(1) in _COLOR_TYPES:
@@ -136,7 +143,7 @@ class GetMapCheck:
 
     def __init__(self, feedback: QgsRasterBlockFeedback | None = None):
         self.feedback = feedback
-        self.problems = []  # from the replies themselves
+        self.problems = []  # from the replies themselves: RasterReadError or RasterReadTransient
         self.logged = []  # from QGIS's log
         self._aborted = []  # (request id, where): timed out or cancelled, known only once the read ends
         self._urls = []
@@ -164,13 +171,17 @@ class GetMapCheck:
     def raise_first_problem(self):
         for request_id, where in self._aborted:
             if request_id in self._timed_out:
-                self.problems.append(tr("the WMS at {where} did not answer the GetMap request within {seconds} s "
-                                        "(QGIS's network timeout)").format(
-                    where=where, seconds=f"{QgsNetworkAccessManager.timeout() / 1000:g}"))
+                self.problems.append(RasterReadTransient(tr(
+                    "the WMS at {where} did not answer the GetMap request within {seconds} s "
+                    "(QGIS's network timeout)").format(
+                    where=where, seconds=f"{QgsNetworkAccessManager.timeout() / 1000:g}")))
             elif self.feedback is None or not self.feedback.isCanceled():
-                self.problems.append(tr("the GetMap request to the WMS at {where} was aborted").format(where=where))
-        if self.problems or self.logged:
-            raise RasterReadError((self.problems or self.logged)[0])
+                self.problems.append(RasterReadError(
+                    tr("the GetMap request to the WMS at {where} was aborted").format(where=where)))
+        if self.problems:
+            raise self.problems[0]
+        if self.logged:
+            raise RasterReadError(self.logged[0])
 
     def _on_request_created(self, reply):
         if reply.thread() != self._thread:
@@ -209,8 +220,22 @@ def _where(url: QUrl) -> str:
     return url.toString(option.RemoveQuery | option.RemoveUserInfo | option.RemoveFragment)
 
 
-def _getmap_problem(reply, expected) -> str | None:
-    """What is wrong with a finished GetMap reply, for users; None if it holds the image asked for."""
+#: HTTP statuses that say "not now" rather than "never" (as the engine's WMS source says).
+TRANSIENT_HTTP_STATUSES = frozenset({429, 502, 503, 504})
+#: Network errors that may pass on a second try.
+_TRANSIENT_NETWORK_ERRORS = frozenset({
+    QNetworkReply.NetworkError.ConnectionRefusedError,
+    QNetworkReply.NetworkError.RemoteHostClosedError,
+    QNetworkReply.NetworkError.TimeoutError,
+    QNetworkReply.NetworkError.TemporaryNetworkFailureError,
+    QNetworkReply.NetworkError.NetworkSessionFailedError,
+    QNetworkReply.NetworkError.ProxyTimeoutError,
+})
+
+
+def _getmap_problem(reply, expected) -> RasterReadError | None:
+    """What is wrong with a finished GetMap reply (a message for users, transient or not); None if it
+    holds the image asked for."""
     where = _where(reply.url())
     error = reply.error()
     status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
@@ -221,18 +246,25 @@ def _getmap_problem(reply, expected) -> str | None:
     looks_like_xml = "xml" in content_type or "html" in content_type or body[:256].lstrip().startswith(b"<")
     report = exception_from_xml(body, where) if looks_like_xml else None
     if isinstance(report, WmsServiceException):
-        return tr("the WMS at {where} answered the GetMap request with an exception: {report}").format(
-            where=where, report=report)
+        return RasterReadError(tr("the WMS at {where} answered the GetMap request with an exception: {report}").format(
+            where=where, report=report))
     if status is not None and status >= 400:
-        return tr("the WMS at {where} answered the GetMap request with HTTP {status} ({excerpt})").format(
+        message = tr("the WMS at {where} answered the GetMap request with HTTP {status} ({excerpt})").format(
             where=where, status=status, excerpt=_excerpt(body))
+        if status in TRANSIENT_HTTP_STATUSES:
+            retry_after = bytes(reply.rawHeader(b"Retry-After")).decode("latin-1") or None
+            return RasterReadTransient(message, retry_after_seconds(retry_after))
+        return RasterReadError(message)
     if error != QNetworkReply.NetworkError.NoError:
-        return tr("the GetMap request to the WMS at {where} failed: {error}").format(
+        message = tr("the GetMap request to the WMS at {where} failed: {error}").format(
             where=where, error=reply.errorString())
+        return RasterReadTransient(message) if error in _TRANSIENT_NETWORK_ERRORS else RasterReadError(message)
     if looks_like_xml:
-        return tr("the WMS at {where} answered the GetMap request with {content} instead of an image: "
-                  "{excerpt}").format(where=where, content=content_type or tr("a document"), excerpt=_excerpt(body))
-    return _image_problem(body, content_type, expected, where)
+        return RasterReadError(tr("the WMS at {where} answered the GetMap request with {content} instead of an "
+                                  "image: {excerpt}").format(where=where, content=content_type or tr("a document"),
+                                                             excerpt=_excerpt(body)))
+    problem = _image_problem(body, content_type, expected, where)
+    return RasterReadError(problem) if problem else None
 
 
 def _image_problem(body: bytes, content_type: str, expected, where: str) -> str | None:
@@ -377,48 +409,3 @@ def _stack(values, valid) -> np.ndarray:
     dtype = np.uint8 if all(v.dtype == np.uint8 for v in values) else np.float32
     alpha = np.where(valid, 255, 0).astype(dtype)
     return np.dstack([v.astype(dtype, copy=False) for v in values] + [alpha])
-
-
-@functools.cache
-def _geotiff_options() -> tuple:
-    """Lossless compression: ZSTD level 1 when this GDAL's GeoTIFF driver has it (most builds since
-    GDAL 2.3), else DEFLATE. Without a predictor: on edge tiles of real imagery it wrote 3 to 6 times
-    faster than DEFLATE with PREDICTOR=3 and no larger (see BENCHMARKS.md)."""
-    creation_options = gdal.GetDriverByName("GTiff").GetMetadataItem("DMD_CREATIONOPTIONLIST") or ""
-    if "ZSTD" in creation_options:
-        return ("COMPRESS=ZSTD", "ZSTD_LEVEL=1")
-    return ("COMPRESS=DEFLATE", "PREDICTOR=3")
-
-
-def write_geotiff(path: str, gradient: np.ndarray, grid: TileGrid, crs: QgsCoordinateReferenceSystem,
-                  nodata: float = float("nan")) -> None:
-    """Write a float32 single-band GeoTIFF with ``grid``'s exact geotransform, atomically.
-
-    A failure leaves no partial file at ``path`` (``core.files.atomic_path``).
-    """
-    if gradient.shape != (grid.height, grid.width):
-        raise ValueError(f"gradient of shape {gradient.shape} does not match the {grid.width} x {grid.height} grid")
-    gdal.ErrorReset()
-    with atomic_path(path, suffix=".tif") as temporary:
-        # GDAL's error state is checked by hand: gdal.UseExceptions() would change
-        # it for every other plugin running in the same QGIS.
-        dataset = gdal.GetDriverByName("GTiff").Create(
-            temporary, grid.width, grid.height, 1, gdal.GDT_Float32, options=list(_geotiff_options()))
-        if dataset is None:
-            raise OSError(tr("GDAL cannot create {path}: {error}").format(path=path, error=gdal.GetLastErrorMsg()))
-        spatial_reference = osr.SpatialReference()
-        wkt = crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL)
-        if spatial_reference.ImportFromWkt(wkt) != 0:
-            raise ValueError(tr("GDAL cannot read the CRS {crs}").format(crs=crs.authid() or crs.description()))
-        band = dataset.GetRasterBand(1)
-        failures = [
-            dataset.SetGeoTransform(grid.geotransform()),
-            dataset.SetSpatialRef(spatial_reference),
-            band.SetNoDataValue(nodata),
-            band.WriteArray(np.asarray(gradient, dtype=np.float32)),
-        ]
-        dataset.FlushCache()
-        band = dataset = None
-        if any(failures) or gdal.GetLastErrorType() >= gdal.CE_Failure:
-            raise OSError(tr("GDAL failed to write {path}: {error}").format(
-                path=path, error=gdal.GetLastErrorMsg() or tr("unknown error")))

@@ -1,4 +1,6 @@
-"""``wmsedge:edge_tile``: a Sobel/Prewitt edge tile of a raster layer, as a float32 GeoTIFF."""
+"""``wmsedge:edge_tile``: a Sobel/Prewitt edge map of a raster layer, of any size up to a limit, as a COG.
+
+The id stays ``edge_tile`` (saved models and scripts name it) though it now computes areas."""
 
 from __future__ import annotations
 
@@ -22,20 +24,21 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QLocale
 from qgis.PyQt.QtGui import QIcon
 
-from .. import backends
+from .. import area_source, backends
+from ..core.contract import DEFAULT_RETRIES
 from ..core.filters import METHODS
 from ..core.georef import Extent, grid_from_center, grid_from_extent
-from ..settings import default_wps_url
+from ..settings import default_wps_url, max_pixels, max_request_size, requests_per_host
 from ..translation import tr
 from .tile_grid import (
     DEFAULT_GEOGRAPHIC_PIXEL_SIZE,
     DEFAULT_PIXEL_SIZE_METRES,
     DEFAULT_SIZE,
-    MAX_SIZE,
     check_pixel_size,
     check_size,
     check_within_crs,
     default_pixel_size,
+    native_pixel_size,
     number,
 )
 
@@ -46,7 +49,7 @@ BACKEND_IN_PROCESS, BACKEND_REMOTE = 0, 1
 
 
 class EdgeTileAlgorithm(QgsProcessingAlgorithm):
-    """Computes the edge tile in this QGIS or on the WPS server; the output is the same GeoTIFF."""
+    """Computes the edge map in this QGIS or on the WPS server; the output is the same COG."""
 
     INPUT = "INPUT"
     CENTER = "CENTER"
@@ -75,7 +78,7 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
         return "edge_tile"
 
     def displayName(self):
-        return tr("Edge tile from WMS (Sobel/Prewitt)")
+        return tr("Edge map from WMS (Sobel/Prewitt)")
 
     def group(self):
         return tr("Edge detection")
@@ -96,25 +99,29 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self):
         return tr(
-            "<p>Computes a Sobel or Prewitt gradient tile of a raster layer (WMS is the main case) and writes "
-            "it as a float32 GeoTIFF with exact extent, pixel size and CRS.</p>"
+            "<p>Computes a Sobel or Prewitt edge map of a raster layer (WMS is the main case), from a small tile "
+            "to an area of up to {max_pixels} pixels, and writes it as a float32 Cloud Optimized GeoTIFF "
+            "(512 x 512 internal tiles, overviews, lossless compression, nodata NaN) with exact extent, pixel size "
+            "and CRS.</p>"
             "<h3>Parameters</h3>"
             "<p><b>Input layer</b>: the raster layer (WMS or any raster). The in-process backend reads any layer "
             "QGIS reads (WMS, WMTS, XYZ, GeoTIFF…) through QGIS's own data provider, so QGIS's proxy and "
             "authentication settings apply. The remote backend needs a WMS layer.</p>"
             "<p><b>Tile centre</b> or <b>Tile extent</b>: give exactly one. A centre may be in any CRS "
-            "(click it on the map); the tile is then Width x Height pixels of the given pixel size around it. "
-            "An extent is covered exactly by Width x Height pixels, or, if a pixel size is given, by as many "
-            "square pixels of that size as needed (the extent grows around its centre to whole pixels).</p>"
-            "<p><b>Width</b>, <b>Height</b>: tile size in pixels, 1 to {max_size} (default {default_size}).</p>"
+            "(click it on the map); the edge map is then Width x Height pixels of the given pixel size around it. "
+            "An extent is covered by as many pixels of the given pixel size as needed (the extent grows around "
+            "its centre to whole pixels); without a pixel size, by pixels of the layer's own resolution when it "
+            "has one (e.g. a GeoTIFF in the output CRS), otherwise exactly by Width x Height pixels.</p>"
+            "<p><b>Width</b>, <b>Height</b>: size in pixels (default {default_size}). One run computes at most "
+            "{max_pixels} pixels in all (setting wmsedge/max_pixels); a larger one is refused before any "
+            "request.</p>"
             "<p><b>Pixel size</b>: in units of the output CRS (degrees for a geographic CRS, usually metres "
             "for a projected one). When empty: the layer's own resolution when it has one (e.g. a GeoTIFF) and "
             "the output CRS is the layer's; otherwise, in the QGIS window, the resolution of the map canvas "
             "showing the centre (the tile then covers as many screen pixels as it has pixels); otherwise "
             "(qgis_process, scripts) {default_metres} m per pixel in a projected CRS and {default_degrees}° "
             "(about {default_metres} m) in a geographic CRS. A tile beyond the CRS's valid area (latitudes "
-            "beyond ±90°, wider than the CRS's whole extent), a pixel size of 0 or a tile of more than "
-            "{max_size} pixels across is refused before any request.</p>"
+            "beyond ±90°, wider than the CRS's whole extent) or a pixel size of 0 is refused before any request.</p>"
             "<p><b>Output CRS</b>: when not set, the layer's CRS. The remote backend needs an EPSG code.</p>"
             "<p><b>Method</b>: sobel_x, sobel_y, prewitt_x, prewitt_y (the tutorial's four), sobel_magnitude, "
             "prewitt_magnitude (square root of the sum of the squared x and y gradients).</p>"
@@ -130,7 +137,20 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             "the problem, and no file is written.</p>"
             "<p><b>WPS URL</b>: the WPS endpoint of the remote backend (default from the plugin setting "
             "wmsedge/wps_url, else http://127.0.0.1:5000/wps).</p>"
-            "<p><b>Edge tile</b>: the output GeoTIFF, added to the project when the run succeeds.</p>"
+            "<h3>Areas in blocks</h3>"
+            "<p>The in-process backend reads the area in blocks, each a GetMap of the block and a one-pixel halo, "
+            "so the blocks join without seams. A block side is the WMS's MaxWidth/MaxHeight (from its "
+            "capabilities) less the halo, lowered by the setting wmsedge/max_request_size, and 2048 pixels "
+            "without either; {requests} blocks are read at once (setting wmsedge/requests_per_host). The log "
+            "says how many blocks and requests the run makes before the first one. A request that fails for a "
+            "while (timeout, HTTP 429, 502, 503 or 504) is tried again up to {retries} times; any other failure "
+            "stops the run, naming the block. On a raster WMS at its own grid the result equals one request of "
+            "the whole area; a WMS that draws vectors with anti-aliasing or labels may draw a block's border "
+            "slightly differently. The remote backend lets the WPS server fetch the blocks "
+            "(its own limits apply).</p>"
+            "<p><b>Edge map</b>: the output Cloud Optimized GeoTIFF, written aside and renamed into place when "
+            "complete (a cancelled or failed run leaves nothing), added to the project when the run "
+            "succeeds.</p>"
             "<h3>Values and sign convention</h3>"
             "<p>Values are float32, signed, in the input's gray-level units (RGB converted to gray with the "
             "ITU-R 601-2 luma weights), never clipped. Kernels are unnormalised correlations (Sobel 1-2-1, "
@@ -138,7 +158,8 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             "increases northward (bottom to top). Every pixel is a true gradient: the source is read with one "
             "extra pixel on each side. Transparent or nodata source pixels give nodata (NaN) and no false "
             "edges around them.</p>"
-        ).format(max_size=number(MAX_SIZE), default_size=number(DEFAULT_SIZE),
+        ).format(max_pixels=number(max_pixels()), default_size=number(DEFAULT_SIZE),
+                 requests=number(requests_per_host()), retries=number(DEFAULT_RETRIES),
                  default_metres=number(DEFAULT_PIXEL_SIZE_METRES),
                  default_degrees=QLocale().toString(DEFAULT_GEOGRAPHIC_PIXEL_SIZE, "f", 7))
 
@@ -148,7 +169,7 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Tile extent"), optional=True))
         for key, label in ((self.WIDTH, tr("Width (pixels)")), (self.HEIGHT, tr("Height (pixels)"))):
             self.addParameter(QgsProcessingParameterNumber(
-                key, label, QgsProcessingParameterNumber.Integer, DEFAULT_SIZE, minValue=1, maxValue=MAX_SIZE))
+                key, label, QgsProcessingParameterNumber.Integer, DEFAULT_SIZE, minValue=1))
         pixel_size = QgsProcessingParameterNumber(self.PIXEL_SIZE, tr("Pixel size"),
                                                   QgsProcessingParameterNumber.Double, None, optional=True,
                                                   minValue=0.0)
@@ -163,7 +184,7 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             defaultValue=BACKEND_IN_PROCESS))
         self.addParameter(QgsProcessingParameterString(self.WPS_URL, tr("WPS URL"), defaultValue=default_wps_url(),
                                                        optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Edge tile")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Edge map")))
 
     def prepareAlgorithm(self, parameters, context, feedback):
         """Resolve the layer and the tile grid on the main thread (layers and canvases are not thread-safe)."""
@@ -193,12 +214,14 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
             method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
             output="",
             transform_context=context.transformContext(),
-            provider=backends.provider_for_tile(layer) if self._backend == BACKEND_IN_PROCESS else None,
+            providers=(area_source.ProviderPool(layer, requests_per_host()) if self._backend == BACKEND_IN_PROCESS
+                       else None),
             provider_key=layer.providerType(),
             source=layer.source(),
             wps_url=wps_url,
+            max_request_size=max_request_size(),
         )
-        feedback.pushInfo(tr("Tile: {width} x {height} pixels of {px} x {py} {units}, extent "
+        feedback.pushInfo(tr("Edge map: {width} x {height} pixels of {px} x {py} {units}, extent "
                              "{xmin}, {ymin}, {xmax}, {ymax} in {crs}.").format(
             width=grid.width, height=grid.height, px=number(grid.pixel_size_x), py=number(grid.pixel_size_y),
             units=QgsUnitTypes.toString(crs.mapUnits()), xmin=number(grid.extent.xmin),
@@ -263,13 +286,18 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
                 rectangle = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
                 extent = Extent(rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(),
                                 rectangle.yMaximum())
+                native = None if pixel_size else native_pixel_size(layer, crs)
                 if pixel_size:
                     grid = grid_from_extent(extent, pixel_size=pixel_size)
-                    check_size(grid.width, grid.height, pixel_size)
+                elif native:
+                    grid = grid_from_extent(extent, pixel_size=native[0], pixel_size_y=native[1])
+                    feedback.pushInfo(tr("Pixel size: {size} ({origin}).").format(
+                        size=number(native[0]), origin=tr("the layer's resolution")))
                 else:
                     grid = grid_from_extent(extent, width, height)
         except ValueError as exc:
             raise QgsProcessingException(tr("Invalid tile: {error}").format(error=exc)) from exc
+        check_size(grid.width, grid.height, max_pixels(), pixel_size)
         check_within_crs(grid, crs, context.transformContext())
         return grid
 

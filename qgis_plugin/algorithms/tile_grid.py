@@ -1,5 +1,5 @@
-"""The tile's grid from the algorithm's inputs: default pixel size, and the checks that refuse a tile
-that makes no sense before any request is sent.
+"""The output grid from the algorithm's inputs: default pixel size, and the checks that refuse a grid
+that makes no sense (or is larger than allowed) before any request is sent.
 
 Everything here runs in ``prepareAlgorithm``, on the main thread (the map canvases are read there).
 """
@@ -23,7 +23,6 @@ from qgis.PyQt.QtCore import QLocale
 from ..core.georef import TileGrid
 from ..translation import tr
 
-MAX_SIZE = 4096
 DEFAULT_SIZE = 512
 #: Without a canvas (qgis_process, scripts) and without a native resolution: 10 m per pixel, so a
 #: 512-pixel tile covers about 5 km (a town); in a geographic CRS, 10 m of latitude in degrees.
@@ -53,10 +52,9 @@ def default_pixel_size(layer, crs: QgsCoordinateReferenceSystem, center: QgsPoin
     map canvas showing the centre, so the tile is as large on the screen as it has pixels; otherwise
     the documented default (10 m per pixel).
     """
-    provider = layer.dataProvider()
-    native = provider is not None and bool(provider.capabilities() & QgsRasterDataProvider.Size)
-    if native and layer.crs() == crs and layer.rasterUnitsPerPixelX() > 0 and layer.rasterUnitsPerPixelY() > 0:
-        return (layer.rasterUnitsPerPixelX(), layer.rasterUnitsPerPixelY()), tr("the layer's resolution")
+    native = native_pixel_size(layer, crs)
+    if native is not None:
+        return native, tr("the layer's resolution")
     if center is not None:
         size = _canvas_pixel_size(center, center_crs or crs, crs, transform_context)
         if size:
@@ -67,6 +65,15 @@ def default_pixel_size(layer, crs: QgsCoordinateReferenceSystem, center: QgsPoin
         size = DEFAULT_PIXEL_SIZE_METRES * QgsUnitTypes.fromUnitToUnitFactor(QgsUnitTypes.DistanceMeters,
                                                                              crs.mapUnits())
     return (size, size), tr("the default of 10 m per pixel")
+
+
+def native_pixel_size(layer, crs: QgsCoordinateReferenceSystem):
+    """(x, y) size of the layer's own pixels when it has some (a GeoTIFF, not a WMS) in ``crs``; else None."""
+    provider = layer.dataProvider()
+    native = provider is not None and bool(provider.capabilities() & QgsRasterDataProvider.Size)
+    if native and layer.crs() == crs and layer.rasterUnitsPerPixelX() > 0 and layer.rasterUnitsPerPixelY() > 0:
+        return layer.rasterUnitsPerPixelX(), layer.rasterUnitsPerPixelY()
+    return None
 
 
 def _canvas_pixel_size(center, center_crs, crs, transform_context) -> float | None:
@@ -101,12 +108,17 @@ def check_pixel_size(pixel_size: float) -> None:
             value=number(pixel_size), hint=decimal_comma_hint()))
 
 
-def check_size(width: int, height: int, pixel_size: float) -> None:
-    if width > MAX_SIZE or height > MAX_SIZE:
-        raise QgsProcessingException(tr(
-            "The tile would be {width} x {height} pixels; at most {maximum} in each direction. The pixel size "
-            "{pixel_size} is too small for this extent: give a larger one or a smaller extent. {hint}").format(
-            width=width, height=height, maximum=MAX_SIZE, pixel_size=number(pixel_size), hint=decimal_comma_hint()))
+def check_size(width: int, height: int, maximum: int, pixel_size: float | None = None) -> None:
+    """Refuse a grid of more than ``maximum`` pixels (the setting wmsedge/max_pixels) before any request."""
+    if width * height <= maximum:
+        return
+    message = tr("The edge map would be {width} x {height} = {pixels} pixels, more than the {maximum} pixels one "
+                 "run may compute (setting wmsedge/max_pixels).").format(
+        width=number(width), height=number(height), pixels=number(width * height), maximum=number(maximum))
+    if pixel_size is not None:
+        message += " " + tr("The pixel size {pixel_size} is too small for this extent: give a larger one or a "
+                            "smaller extent. {hint}").format(pixel_size=number(pixel_size), hint=decimal_comma_hint())
+    raise QgsProcessingException(message)
 
 
 def check_within_crs(grid: TileGrid, crs: QgsCoordinateReferenceSystem, transform_context) -> None:

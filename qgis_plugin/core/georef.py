@@ -92,22 +92,25 @@ def grid_from_center(cx: float, cy: float, width: int, height: int, pixel_size_x
 
 
 def grid_from_extent(extent: Extent, width: int | None = None, height: int | None = None,
-                     pixel_size: float | None = None) -> TileGrid:
+                     pixel_size: float | None = None, pixel_size_y: float | None = None) -> TileGrid:
     """Grid over ``extent``: either a given size, or the size that a pixel size gives.
 
     With ``pixel_size`` the extent is kept centred and grown to a whole number
-    of pixels, so that pixels stay exactly ``pixel_size`` wide.
+    of pixels, so that pixels stay exactly ``pixel_size`` wide (``pixel_size_y``
+    high, if given: a raster's own pixels need not be square).
     """
     if pixel_size is None:
         if width is None or height is None:
             raise ValueError("give either width and height, or a pixel size")
         return TileGrid(extent, width, height)
-    if not (math.isfinite(pixel_size) and pixel_size > 0):
-        raise ValueError(f"pixel size must be a positive number, got {pixel_size!r}")
+    pixel_size_y = pixel_size if pixel_size_y is None else pixel_size_y
+    for value in (pixel_size, pixel_size_y):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"pixel size must be a positive number, got {value!r}")
     cols = max(1, math.ceil(extent.width / pixel_size - 1e-9))
-    rows = max(1, math.ceil(extent.height / pixel_size - 1e-9))
+    rows = max(1, math.ceil(extent.height / pixel_size_y - 1e-9))
     cx, cy = (extent.xmin + extent.xmax) / 2.0, (extent.ymin + extent.ymax) / 2.0
-    return grid_from_center(cx, cy, cols, rows, pixel_size)
+    return grid_from_center(cx, cy, cols, rows, pixel_size, pixel_size_y)
 
 
 def epsg_code(crs: str) -> int | None:

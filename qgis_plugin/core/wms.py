@@ -144,10 +144,7 @@ class WmsClient:
         check_version(version)
         params = {"SERVICE": "WMS", "VERSION": version, "REQUEST": "GetCapabilities"}
         body, content_type, final_url = self._get(url, params)
-        root = parse_xml(body)
-        if _local(root.tag) in ("ServiceExceptionReport", "ExceptionReport"):
-            raise exception_from_xml(body, final_url)
-        return _read_capabilities(root)
+        return capabilities_from_xml(body, final_url)
 
     def _get(self, url, params):
         """GET with caps, deadline and allow-listed redirects; return (body, type, url)."""
@@ -330,6 +327,14 @@ def exception_from_xml(body, url):
             text = " ".join("".join(first.itertext()).split())
             return WmsServiceException(code, text or "no message", url)
     return WmsBadResponse(f"the WMS at {redact(url)} answered with a {_local(root.tag)} document instead of an image")
+
+
+def capabilities_from_xml(body: bytes, url: str) -> Capabilities:
+    """The capabilities in a GetCapabilities answer; the WMS's exception if it sent one instead."""
+    root = parse_xml(body)
+    if _local(root.tag) in ("ServiceExceptionReport", "ExceptionReport"):
+        raise exception_from_xml(body, url)
+    return _read_capabilities(root)
 
 
 def _read_capabilities(root):

@@ -6,7 +6,14 @@ import numpy as np
 import processing
 import pytest
 from osgeo import gdal, osr
-from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsProject, QgsRasterLayer
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsRasterLayer,
+    QgsSettings,
+)
 
 from qgis_plugin.algorithms import EdgeTileAlgorithm
 from qgis_plugin.provider import WmsEdgeProvider
@@ -32,6 +39,23 @@ def add_layer():
 
     yield add
     QgsProject.instance().removeMapLayers(added)
+
+
+@pytest.fixture
+def plugin_settings():
+    """Set plugin settings (``wmsedge/...``) for one test; each is restored afterwards."""
+    settings, previous = QgsSettings(), {}
+
+    def set_setting(key, value):
+        previous.setdefault(key, settings.value(key))
+        settings.setValue(key, value)
+
+    yield set_setting
+    for key, value in previous.items():
+        if value is None:
+            settings.remove(key)
+        else:
+            settings.setValue(key, value)
 
 
 @pytest.fixture(scope="session")

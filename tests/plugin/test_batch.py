@@ -51,5 +51,6 @@ def test_batch_dialog_runs_every_row(edge_tile_id, add_layer, tmp_path):
         geotransform, wkt, _, size, data_type = batch_result[1:]
         assert (geotransform, wkt, size, data_type) == single_result[1:3] + single_result[4:]
         np.testing.assert_array_equal(batch_result[0], single_result[0])
-    assert [read_geotiff(path)[4] for path in outputs] == [(20, 16), (12, 24), (8, 8)]
-    assert QgsProject.instance().mapLayersByName("Edge tile") == []  # "load layers on completion" was off
+    # the extent alone takes the layer's 2 m pixels
+    assert [read_geotiff(path)[4] for path in outputs] == [(20, 16), (12, 24), (40, 40)]
+    assert QgsProject.instance().mapLayersByName("Edge map") == []  # "load layers on completion" was off

@@ -103,7 +103,7 @@ def test_dialog_run_loads_the_tile_into_the_project(session):
     run, output = session["runs"]["dialog"], session["outputs"]["dialog"]
     assert [layer["source"] for layer in run["added"]] == [output], run["log"][-3000:]
     layer = run["added"][0]
-    assert layer["name"] == "Edge tile" and layer["provider"] == "gdal" and layer["crs"] == "EPSG:3857"
+    assert layer["name"] == "Edge map" and layer["provider"] == "gdal" and layer["crs"] == "EPSG:3857"
     assert layer["size"] == [64, 48]
     assert layer["extent"] == pytest.approx([TILE.xmin, TILE.ymin, TILE.xmax, TILE.ymax], abs=1e-6)
     values, geotransform, wkt, _, size, data_type = read_geotiff(output)

@@ -9,8 +9,8 @@ import processing
 import pytest
 from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsRasterLayer, QgsRectangle
 from qgis.PyQt.QtCore import QSize
+from support.fault_wms import FaultyWms, relay
 
-from qgis_plugin.raster_io import GetMapCheck
 from sandbox.wms import LAYER_WORLD
 
 from .conftest import read_geotiff, run_expecting_error
@@ -39,15 +39,22 @@ def draw_as_a_canvas(layer: QgsRasterLayer, dpi: float = 96) -> None:
 
 def test_both_backends_give_the_same_pixels_for_a_data_source_manager_layer(
         edge_tile_id, wms_server, wps_server, add_layer, tmp_path):
-    layer = add_layer(QgsRasterLayer(dsm_source(wms_server.url, LAYER_WORLD), LAYER_WORLD, "wms"))
-    draw_as_a_canvas(layer)
-    assert layer.dataProvider().dpi() == 96  # what made the in-process GetMap carry DPI=96
-    parameters = {"INPUT": layer, "EXTENT": "-10,30,20,60 [EPSG:4326]", "WIDTH": 300, "HEIGHT": 300,
-                  "METHOD": 4, "WPS_URL": wps_server.url}
-    with GetMapCheck() as check:
-        processing.run(edge_tile_id, {**parameters, "BACKEND": 0, "OUTPUT": str(tmp_path / "local.tif")})
-    assert check._urls and not any("DPI" in url.upper().split("?", 1)[1] for url in check._urls), check._urls
-    processing.run(edge_tile_id, {**parameters, "BACKEND": REMOTE, "OUTPUT": str(tmp_path / "remote.tif")})
+    parameters = {"EXTENT": "-10,30,20,60 [EPSG:4326]", "WIDTH": 300, "HEIGHT": 300, "METHOD": 4,
+                  "WPS_URL": wps_server.url}
+    # In process through a recording relay of the same WMS (the blocks are read in worker threads).
+    with FaultyWms(relay(wms_server.url)) as recording:
+        layer = add_layer(QgsRasterLayer(dsm_source(recording.url, LAYER_WORLD), LAYER_WORLD, "wms"))
+        draw_as_a_canvas(layer)
+        assert layer.dataProvider().dpi() == 96  # what made the in-process GetMap carry DPI=96
+        drawn = len(recording.queries)
+        processing.run(edge_tile_id, {**parameters, "INPUT": layer, "BACKEND": 0,
+                                      "OUTPUT": str(tmp_path / "local.tif")})
+        getmaps = [q for q in recording.queries[drawn:] if q.get("REQUEST", "").lower() == "getmap"]
+    assert getmaps and not any(key in q for q in getmaps for key in ("DPI", "MAP_RESOLUTION", "FORMAT_OPTIONS"))
+    remote_layer = add_layer(QgsRasterLayer(dsm_source(wms_server.url, LAYER_WORLD), LAYER_WORLD, "wms"))
+    draw_as_a_canvas(remote_layer)
+    processing.run(edge_tile_id, {**parameters, "INPUT": remote_layer, "BACKEND": REMOTE,
+                                  "OUTPUT": str(tmp_path / "remote.tif")})
     local, remote = read_geotiff(tmp_path / "local.tif"), read_geotiff(tmp_path / "remote.tif")
     assert local[1] == remote[1] and local[4] == remote[4] == (300, 300)
     assert np.nanmax(np.abs(local[0])) > 0  # borders between countries are there

@@ -20,6 +20,7 @@ from qgis.core import (
 from qgis_plugin.algorithms.tile_grid import DEFAULT_GEOGRAPHIC_PIXEL_SIZE, DEFAULT_PIXEL_SIZE_METRES
 from qgis_plugin.core.filters import METHODS, edge_filter
 from qgis_plugin.core.georef import grid_from_center
+from qgis_plugin.settings import MAX_REQUEST_SIZE_KEY, REQUESTS_PER_HOST_KEY
 
 from .conftest import RecordingFeedback, read_geotiff, run_expecting_error, write_geotiff
 
@@ -92,12 +93,12 @@ def test_extent_with_pixel_size_and_reprojected_center(edge_tile_id, gray, tmp_p
     assert size == (20, 20)
     assert geotransform == (xmin, 4.0, 0.0, ymax, 0.0, -4.0)
 
-    # EXTENT alone: WIDTH x HEIGHT pixels cover it exactly (here non-square pixels).
+    # EXTENT alone over a layer with a resolution of its own: its pixels, whatever WIDTH and HEIGHT say.
     run(edge_tile_id, {"INPUT": layer, "EXTENT": f"{xmin},{xmax},{ymin},{ymax} [EPSG:32631]",
                        "WIDTH": 16, "HEIGHT": 10, "OUTPUT": str(output)})
     _, geotransform, _, _, size, _ = read_geotiff(output)
-    assert size == (16, 10)
-    assert geotransform == (xmin, 5.0, 0.0, ymax, 0.0, -8.0)
+    assert size == (40, 40)
+    assert geotransform == (xmin, PIXEL, 0.0, ymax, 0.0, -PIXEL)
 
 
 def test_output_crs_other_than_the_layer(edge_tile_id, gray, tmp_path):
@@ -161,18 +162,23 @@ def test_rgb_and_rgba_bands(edge_tile_id, add_layer, tmp_path):
         np.testing.assert_array_equal(read_geotiff(output)[0], edge_filter(image[3:29, 3:29], "sobel_y", halo=True))
 
 
-def test_progress_is_reported(edge_tile_id, gray, tmp_path):
+def test_progress_is_reported_per_block(edge_tile_id, gray, tmp_path, plugin_settings):
     layer, _ = gray
+    plugin_settings(MAX_REQUEST_SIZE_KEY, 10)  # blocks of 8 x 8: 4 blocks
     feedback = RecordingFeedback()
     x, y = centre_of_pixel_corner(60, 50)
     run(edge_tile_id, {"INPUT": layer, "CENTER": f"{x},{y} [EPSG:32631]", "WIDTH": 16,
                        "HEIGHT": 16, "OUTPUT": str(tmp_path / "out.tif")}, feedback)
-    assert feedback.progress_values == sorted(feedback.progress_values)
-    assert len(set(feedback.progress_values)) >= 3 and feedback.progress_values[-1] == 100
+    assert feedback.progress_values == [25, 50, 75, 100]
+    assert ("16 x 16 pixels; blocks: 4 (2 x 2), each at most 8 x 8 pixels; reads of the layer: 4, each at most "
+            "10 x 10 pixels (block and one-pixel halo; the layer is not a WMS; setting wmsedge/max_request_size = "
+            "10), 4 at once.") in feedback.infos, feedback.infos
 
 
-def test_cancel_stops_and_leaves_no_file(edge_tile_id, gray, tmp_path):
+def test_cancel_stops_and_leaves_no_file(edge_tile_id, gray, tmp_path, plugin_settings):
     layer, _ = gray
+    plugin_settings(MAX_REQUEST_SIZE_KEY, 10)
+    plugin_settings(REQUESTS_PER_HOST_KEY, 1)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     feedback = RecordingFeedback(cancel_after=1)
@@ -188,7 +194,7 @@ def test_cancel_stops_and_leaves_no_file(edge_tile_id, gray, tmp_path):
     ({}, "Give a tile centre or a tile extent"),
     ({"CENTER": "500100,3999900 [EPSG:32631]", "EXTENT": "500000,500100,3999800,3999900 [EPSG:32631]"},
      "not both"),
-    ({"EXTENT": "500000,500100,3999800,3999900 [EPSG:32631]", "PIXEL_SIZE": 0.01}, "at most 4096"),
+    ({"EXTENT": "500000,500100,3999800,3999900 [EPSG:32631]", "PIXEL_SIZE": 0.002}, "wmsedge/max_pixels"),
     ({"CENTER": "500100,3999900 [EPSG:32631]", "CRS": "EPSG:4326", "BACKEND": 1}, "needs a WMS layer"),
     ({"CENTER": "500100,3999900 [EPSG:32631]", "OUTPUT": "edges.png"}, "ending in .tif"),
 ])

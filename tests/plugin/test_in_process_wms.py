@@ -18,6 +18,7 @@ from qgis.core import QgsProcessingException
 from qgis_plugin.core.filters import METHODS, edge_filter
 from qgis_plugin.core.georef import Extent, grid_from_extent
 from qgis_plugin.core.wms import WmsClient
+from qgis_plugin.settings import MAX_REQUEST_SIZE_KEY
 from sandbox.wms import LAYER_3857, LAYER_4326, RASTERS, expected_pixels
 
 from .conftest import RecordingFeedback, read_geotiff, run_expecting_error, wms_layer
@@ -85,7 +86,8 @@ def test_wms_layer_reprojected_to_another_crs(edge_tile_id, wms_server, add_laye
     assert np.isfinite(values).all() and values.max() > 0
 
 
-def test_cancel_during_a_wms_read_leaves_no_file(edge_tile_id, wms_server, add_layer, tmp_path):
+def test_cancel_during_a_wms_read_leaves_no_file(edge_tile_id, wms_server, add_layer, tmp_path, plugin_settings):
+    plugin_settings(MAX_REQUEST_SIZE_KEY, 258)  # 16 blocks of 256 x 256
     layer = add_layer(wms_layer(wms_server.url, LAYER_3857, "EPSG:3857"))
     extent = tile_extent(LAYER_3857)
     out_dir = tmp_path / "out"
@@ -95,7 +97,7 @@ def test_cancel_during_a_wms_read_leaves_no_file(edge_tile_id, wms_server, add_l
         processing.run(edge_tile_id, {"INPUT": layer, "EXTENT": extent_parameter(extent, "EPSG:3857"),
                                       "WIDTH": 1024, "HEIGHT": 1024, "OUTPUT": str(out_dir / "out.tif")},
                        feedback=feedback)
-    assert feedback.progress_values == [5.0]
+    assert feedback.progress_values[0] == 100 / 16 and len(feedback.progress_values) < 16
     assert os.listdir(out_dir) == []
 
 

@@ -57,13 +57,13 @@ def test_zip_loads_in_a_fresh_profile_and_registers_the_provider(plugin_zip, tmp
     assert report["metadata"]["version"] == "0.1.0" and report["metadata"]["hasProcessingProvider"] == "yes"
     assert report["module_file"].startswith(str(profile.plugins))  # the zip's copy, not the repository's
     assert report["unloaded"] and not report["provider_after_unload"]
-    assert report["display_name"] == "Edge tile from WMS (Sobel/Prewitt)"
+    assert report["display_name"] == "Edge map from WMS (Sobel/Prewitt)"
 
 
 def test_french_locale_loads_the_translation(plugin_zip, tmp_path):
     report, _ = load_in_fresh_profile(tmp_path, plugin_zip, "wmsedge", locale="fr_FR")
     assert report["locale"] == "fr_FR"
-    assert report["display_name"] == "Tuile de contours depuis un WMS (Sobel/Prewitt)"
+    assert report["display_name"] == "Carte de contours depuis un WMS (Sobel/Prewitt)"
 
 
 def test_the_plugin_folder_may_be_renamed(tmp_path):

@@ -45,7 +45,7 @@ def test_dialog_runs_the_algorithm_in_a_task(edge_tile_id, wms_server, add_layer
     loaded = {layer.id(): layer.name() for layer in QgsProject.instance().mapLayers().values()
               if layer.source() == str(output)}
     QgsProject.instance().removeMapLayers(list(loaded))
-    assert list(loaded.values()) == ["Edge tile"]
+    assert list(loaded.values()) == ["Edge map"]
 
     processing.run(edge_tile_id, {**parameters, "OUTPUT": str(tmp_path / "direct.tif")})
     from_dialog, direct = read_geotiff(output), read_geotiff(tmp_path / "direct.tif")

@@ -132,8 +132,8 @@ def mosaic_vrt(plan: BlockPlan, crs: str) -> str:
 class OsgeoGdal:
     """GDAL through its own Python bindings (QGIS, Debian's python3-gdal).
 
-    GDAL's error mode is the process's (QGIS and other plugins rely on it): it is left as it is, and
-    every call's result is checked here instead.
+    Failures are read from return values and GDAL's last error, never by ``gdal.UseExceptions()``:
+    that switch is global, and inside QGIS it would change GDAL for every other plugin.
     """
 
     def __init__(self):
@@ -147,21 +147,26 @@ class OsgeoGdal:
     def write_tiff(self, path: str, array: np.ndarray) -> None:
         height, width = array.shape
         dataset = self._gdal.GetDriverByName("GTiff").Create(path, width, height, 1, self._gdal.GDT_Float32)
-        if dataset is None or dataset.GetRasterBand(1).WriteArray(array) != 0 or dataset.FlushCache() not in (
-                None, 0):
-            raise OSError(f"GDAL could not write {path}: {self._gdal.GetLastErrorMsg() or 'no reason given'}")
+        self._check(dataset is not None, f"cannot create {path}")
+        failed = dataset.GetRasterBand(1).WriteArray(array)
+        dataset.FlushCache()
         dataset = None
+        self._check(not failed, f"cannot write {path}")
 
     def translate_to_cog(self, source: str, path: str, options: dict) -> None:
         gdal = self._gdal
         with _gdal_cache_max(gdal, COG_CACHE_MIB * 2**20):
             source_dataset = gdal.Open(source)
-            result = None if source_dataset is None else gdal.GetDriverByName("COG").CreateCopy(
+            self._check(source_dataset is not None, f"cannot open {source}")
+            result = gdal.GetDriverByName("COG").CreateCopy(
                 path, source_dataset, strict=1, options=[f"{k}={v}" for k, v in options.items()])
-            if result is None:
-                raise OSError(f"GDAL could not make the COG {path}: {gdal.GetLastErrorMsg() or 'no reason given'}")
+            self._check(result is not None, f"cannot write the COG {path}")
             result.FlushCache()
             result = source_dataset = None
+
+    def _check(self, succeeded: bool, what: str) -> None:
+        if not succeeded:
+            raise RuntimeError(f"GDAL {what}: {self._gdal.GetLastErrorMsg() or 'unknown error'}")
 
 
 class RasterioGdal:
