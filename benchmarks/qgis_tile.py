@@ -10,11 +10,12 @@ How each figure is obtained (nothing in the plugin is changed):
   of the GetMap request(s) the WMS provider sends, minus the plugin's check of each GetMap reply
   (``raster_io.GetMapCheck._check``, timed as ``getmap_check``), which runs just before that
   ``finished`` and is the plugin's own work (it counts in "decode" and in the overhead);
-* provider read: ``backends.read_tile_pixels`` (WMS wait + QGIS decoding the PNG into a raster
+* provider read: ``area_source.read_tile_pixels`` (WMS wait + QGIS decoding the PNG into a raster
   block + the ARGB to RGBA unpacking, timed on its own as ``raster_io._rgba_from_color_block``);
-* filter: ``backends.edge_filter`` (the engine, gray conversion fused in); gray conversion alone is
-  the engine's ``gray_float32`` on the same pixels, timed separately;
-* write: ``backends.write_geotiff`` (its GDAL creation options are reported as ``plugin_geotiff_options``).
+* filter: the area pipeline's ``edge_filter`` (the engine, gray conversion fused in); gray conversion
+  alone is the engine's ``gray_float32`` on the same pixels, timed separately;
+* write: the COG sink, its block file (``CogSink.write``) and the COG made from it (``CogSink.commit``);
+  the COG creation options are reported as ``plugin_geotiff_options``.
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ def measure(arguments) -> dict:
         QgsRasterLayer,
     )
 
-    from qgis_plugin import backends, raster_io
+    from qgis_plugin import area_source, raster_io
     from qgis_plugin.core import filters
+    from qgis_plugin.core.area import pipeline
+    from qgis_plugin.core.area.cog import CogSink, OsgeoGdal, cog_options
     from qgis_plugin.provider import WmsEdgeProvider
 
     from .stages import StageClock, median_stages
@@ -120,14 +123,15 @@ def measure(arguments) -> dict:
             "CRS": "EPSG:4326", "METHOD": 0, "BACKEND": 0, "OUTPUT": output,
         }
         targets = [
-            (backends, "read_tile_pixels", "provider_read"),
+            (area_source, "read_tile_pixels", "provider_read"),
             (raster_io, "_rgba_from_color_block", "unpack"),
             (raster_io.GetMapCheck, "_check", "getmap_check"),
-            (backends, "edge_filter", "filter"),
-            (backends, "write_geotiff", "write"),
+            (pipeline, "edge_filter", "filter"),
+            (CogSink, "write", "write"),
+            (CogSink, "commit", "write"),
         ]
-        original_read = backends.read_tile_pixels
-        backends.read_tile_pixels = keep_pixels(original_read)
+        original_read = area_source.read_tile_pixels
+        area_source.read_tile_pixels = keep_pixels(original_read)
         runs = []
         try:
             with clock.wrapping(targets):
@@ -145,11 +149,11 @@ def measure(arguments) -> dict:
                     filters.gray_float32(pixels_seen[0])
                     runs.append({**clock.snapshot_ms(), "gray": (time.perf_counter() - gray_start) * 1e3})
                 requests_per_run = len(urls) / arguments.repeats
-            geotiff_options = _geotiff_options(backends.edge_filter(pixels_seen[0], "sobel_x", halo=True), folder)
+            geotiff_options = _geotiff_options(filters.edge_filter(pixels_seen[0], "sobel_x", halo=True), folder)
             if arguments.profile:
                 _profile(lambda: processing.run(algorithm_id, parameters), arguments.repeats, arguments.profile)
         finally:
-            backends.read_tile_pixels = original_read
+            area_source.read_tile_pixels = original_read
         request_signal.disconnect(on_request)
         finished_signal.disconnect(on_finished)
         pixels = pixels_seen[0]
@@ -163,7 +167,8 @@ def measure(arguments) -> dict:
         "requests_per_run": requests_per_run,
         "getmap_url": urls[-1] if urls else "",
         "geotiff_options": geotiff_options,
-        "plugin_geotiff_options": " ".join(raster_io._geotiff_options()),
+        "plugin_geotiff_options": " ".join(f"{key}={value}" for key, value in
+                                           cog_options(OsgeoGdal().cog_compressions()).items()),
         "pixels": f"{' x '.join(map(str, pixels.shape))} {np.asarray(pixels).dtype}",
     }
 
