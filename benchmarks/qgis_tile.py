@@ -8,10 +8,10 @@ How each figure is obtained (nothing in the plugin is changed):
 * total: wall time of ``processing.run("wmsedge:edge_tile", ...)``;
 * WMS wait: from QGIS's own network manager, between ``requestAboutToBeCreated`` and ``finished``
   of the GetMap request(s) the WMS provider sends, minus the plugin's check of each GetMap reply
-  (``raster_io.GetMapCheck._check``, timed as ``getmap_check``), which runs just before that
+  (``provider_read.GetMapCheck._check``, timed as ``getmap_check``), which runs just before that
   ``finished`` and is the plugin's own work (it counts in "decode" and in the overhead);
-* provider read: ``area_source.read_tile_pixels`` (WMS wait + QGIS decoding the PNG into a raster
-  block + the ARGB to RGBA unpacking, timed on its own as ``raster_io._rgba_from_color_block``);
+* provider read: ``provider_source.read_tile_pixels`` (WMS wait + QGIS decoding the PNG into a raster
+  block + the ARGB to RGBA unpacking, timed on its own as ``provider_read._rgba_from_color_block``);
 * filter: the area pipeline's ``edge_filter`` (the engine, gray conversion fused in); gray conversion
   alone is the engine's ``gray_float32`` on the same pixels, timed separately;
 * write: the COG sink, its block file (``CogSink.write``) and the COG made from it (``CogSink.commit``);
@@ -69,10 +69,10 @@ def measure(arguments) -> dict:
         QgsRasterLayer,
     )
 
-    from qgis_plugin import area_source, raster_io
     from qgis_plugin.core import filters
     from qgis_plugin.core.area import pipeline
     from qgis_plugin.core.area.cog import CogSink, OsgeoGdal, cog_options
+    from qgis_plugin.io import provider_read, provider_source
     from qgis_plugin.provider import WmsEdgeProvider
 
     from .stages import StageClock, median_stages
@@ -123,15 +123,15 @@ def measure(arguments) -> dict:
             "CRS": "EPSG:4326", "METHOD": 0, "BACKEND": 0, "OUTPUT": output,
         }
         targets = [
-            (area_source, "read_tile_pixels", "provider_read"),
-            (raster_io, "_rgba_from_color_block", "unpack"),
-            (raster_io.GetMapCheck, "_check", "getmap_check"),
+            (provider_source, "read_tile_pixels", "provider_read"),
+            (provider_read, "_rgba_from_color_block", "unpack"),
+            (provider_read.GetMapCheck, "_check", "getmap_check"),
             (pipeline, "edge_filter", "filter"),
             (CogSink, "write", "write"),
             (CogSink, "commit", "write"),
         ]
-        original_read = area_source.read_tile_pixels
-        area_source.read_tile_pixels = keep_pixels(original_read)
+        original_read = provider_source.read_tile_pixels
+        provider_source.read_tile_pixels = keep_pixels(original_read)
         runs = []
         try:
             with clock.wrapping(targets):
@@ -153,7 +153,7 @@ def measure(arguments) -> dict:
             if arguments.profile:
                 _profile(lambda: processing.run(algorithm_id, parameters), arguments.repeats, arguments.profile)
         finally:
-            area_source.read_tile_pixels = original_read
+            provider_source.read_tile_pixels = original_read
         request_signal.disconnect(on_request)
         finished_signal.disconnect(on_finished)
         pixels = pixels_seen[0]

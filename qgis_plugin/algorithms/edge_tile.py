@@ -24,10 +24,12 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QLocale
 from qgis.PyQt.QtGui import QIcon
 
-from .. import area_source, backends
 from ..core.contract import DEFAULT_RETRIES
 from ..core.filters import METHODS
 from ..core.georef import Extent, grid_from_center, grid_from_extent
+from ..execution.in_process import InProcessJob, run_in_process
+from ..execution.via_wps import WpsJob, run_via_wps, wms_source
+from ..io.provider_source import ProviderPool
 from ..settings import default_wps_url, max_pixels, max_request_size, requests_per_host
 from ..translation import tr
 from .tile_grid import (
@@ -207,20 +209,16 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
         if self._backend == BACKEND_REMOTE:
             if not wps_url:
                 raise QgsProcessingException(tr("The remote backend needs a WPS URL."))
-            backends.wms_source(layer.providerType(), layer.source())
-        self._job = backends.TileJob(
-            grid=grid,
-            crs=crs,
-            method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
-            output="",
-            transform_context=context.transformContext(),
-            providers=(area_source.ProviderPool(layer, requests_per_host()) if self._backend == BACKEND_IN_PROCESS
-                       else None),
-            provider_key=layer.providerType(),
-            source=layer.source(),
-            wps_url=wps_url,
-            max_request_size=max_request_size(),
-        )
+            wms_source(layer.providerType(), layer.source())
+        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+        if self._backend == BACKEND_REMOTE:
+            self._job = WpsJob(grid=grid, crs=crs, method=method, provider_key=layer.providerType(),
+                               source=layer.source(), wps_url=wps_url)
+        else:
+            self._job = InProcessJob(grid=grid, crs=crs, method=method, transform_context=context.transformContext(),
+                                     providers=ProviderPool(layer, requests_per_host()),
+                                     provider_key=layer.providerType(), source=layer.source(),
+                                     max_request_size=max_request_size())
         feedback.pushInfo(tr("Edge map: {width} x {height} pixels of {px} x {py} {units}, extent "
                              "{xmin}, {ymin}, {xmax}, {ymax} in {crs}.").format(
             width=grid.width, height=grid.height, px=number(grid.pixel_size_x), py=number(grid.pixel_size_y),
@@ -244,9 +242,9 @@ class EdgeTileAlgorithm(QgsProcessingAlgorithm):
                     "The output is a GeoTIFF: give a file name ending in .tif, not {path}").format(path=output))
             job.output = output
             if self._backend == BACKEND_REMOTE:
-                backends.run_remote(job, feedback)
+                run_via_wps(job, feedback)
             else:
-                backends.run_in_process(job, feedback)
+                run_in_process(job, feedback)
         except Exception:
             # Nothing to load after a failure, so QGIS reports no "layers not correctly generated".
             layers = context.layersToLoadOnCompletion()

@@ -34,7 +34,8 @@ def test_zip_holds_one_folder_with_only_the_plugin(plugin_zip):
     inside = {name.split("/", 1)[1] for name in names}
     for required in ("metadata.txt", "__init__.py", "plugin.py", "provider.py", "algorithms/edge_tile.py",
                      "core/__init__.py", "core/filters.py", "core/georef.py", "core/wms.py",
-                     "wps/client.py", "wps/protocol.py",
+                     "core/area/pipeline.py", "core/area/cog.py", "execution/in_process.py", "execution/via_wps.py",
+                     "io/provider_read.py", "io/provider_source.py", "wps/client.py", "wps/protocol.py",
                      "icon.png", "i18n/wmsedge_fr.qm"):
         assert required in inside
     assert all(Path(name).suffix in PACKAGED_SUFFIXES or Path(name).name.startswith("LICENSE") for name in inside)

@@ -8,7 +8,7 @@ import processing
 import pytest
 from qgis.PyQt.QtCore import QLocale
 
-from qgis_plugin.raster_io import GetMapCheck
+from qgis_plugin.io.provider_read import GetMapCheck
 from sandbox.wms import LAYER_WORLD
 
 from .conftest import RecordingFeedback, run_expecting_error, wms_layer

@@ -1,7 +1,7 @@
 """A WMS that misbehaves, seen through the QGIS algorithm's in-process backend.
 
 QGIS 3.22's WMS provider turns a failed GetMap into transparent pixels without an error, so
-without the plugin's own check (``raster_io.GetMapCheck``) the algorithm would write an all-nodata
+without the plugin's own check (``io.provider_read.GetMapCheck``) the algorithm would write an all-nodata
 GeoTIFF. Each fault below must instead be a QgsProcessingException that names it, within QGIS's
 network timeout, with no file left behind. The WMS are real loopback servers
 (support/fault_wms.py) that relay GetCapabilities from the real QGIS Server fixture and fail

@@ -1,6 +1,6 @@
 """The in-process backend's side of the engine's area pipeline: pixels read through QGIS providers.
 
-Each block is read by ``raster_io.read_tile_pixels`` through a clone of the layer's data provider,
+Each block is read by ``provider_read.read_tile_pixels`` through a clone of the layer's data provider,
 with the GetMap checks, from one of the pipeline's worker threads. Clones are made in
 ``prepareAlgorithm``, on the thread that owns the layer, and lent to one reader at a time. Reading
 from Python worker threads is safe for the WMS and GDAL providers: QGIS gives each thread its own
@@ -27,10 +27,10 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QUrl, QUrlQuery
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
-from .core.area import TransientSourceError, block_size_for
-from .core.georef import TileGrid
-from .core.wms import WmsError, capabilities_from_xml
-from .raster_io import RasterReadTransient, read_tile_pixels
+from ..core.area import TransientSourceError, block_size_for
+from ..core.georef import TileGrid
+from ..core.wms import WmsError, capabilities_from_xml
+from .provider_read import RasterReadTransient, read_tile_pixels
 
 
 def provider_for_tile(layer):

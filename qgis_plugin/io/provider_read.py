@@ -38,9 +38,9 @@ from qgis.PyQt import sip
 from qgis.PyQt.QtCore import Qt, QThread, QUrl
 from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
 
-from .core.georef import TileGrid
-from .core.wms import WmsServiceException, describe_bytes, exception_from_xml, retry_after_seconds
-from .translation import tr
+from ..core.georef import TileGrid
+from ..core.wms import WmsServiceException, describe_bytes, exception_from_xml, retry_after_seconds
+from ..translation import tr
 
 _NUMPY_TYPES = {
     Qgis.Byte: np.uint8,
