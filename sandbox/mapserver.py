@@ -155,8 +155,4 @@ class MapServer(LoopbackServer):
 
 if __name__ == "__main__":  # manual use: python -m sandbox.mapserver DIR
     with MapServer(Path(sys.argv[1])) as server:
-        print(f"WMS at {server.url} (Ctrl-C to stop)")
-        try:
-            server.process.wait()
-        except KeyboardInterrupt:
-            pass
+        server.serve_until_interrupted()

@@ -122,5 +122,13 @@ class LoopbackServer:
     def __enter__(self):
         return self if self.process is not None else self.start()
 
+    def serve_until_interrupted(self, what: str = "WMS"):
+        """For manual use (``python -m sandbox.wms DIR``): print the URL and wait for Ctrl-C."""
+        print(f"{what} at {self.url} (Ctrl-C to stop)")
+        try:
+            self.process.wait()
+        except KeyboardInterrupt:
+            pass
+
     def __exit__(self, *exc):
         self.stop()

@@ -235,8 +235,4 @@ def start_wms_server(directory: Path) -> QgisServer:
 
 if __name__ == "__main__":  # manual use: python -m sandbox.wms DIR
     with start_wms_server(Path(sys.argv[1])) as server:
-        print(f"WMS at {server.url} (Ctrl-C to stop)")
-        try:
-            server.process.wait()
-        except KeyboardInterrupt:
-            pass
+        server.serve_until_interrupted()

@@ -591,10 +591,8 @@ def _input_description(element) -> InputDescription:
         max_occurs=_occurs(element.get("maxOccurs"), 1))
     literal, bbox, complex_data = (_child(element, "LiteralData"), _child(element, "BoundingBoxData"),
                                    _child(element, "ComplexData"))
-    if literal is not None:
-        description.kind = LITERAL
-        description.data_type = _data_type(literal)
-        description.uoms = _uoms(literal)
+    kind = _literal_or_bbox(description, literal, bbox)
+    if kind == LITERAL:
         allowed = _child(literal, "AllowedValues")
         description.allowed_values = tuple(_element_text(value) for value in children(allowed, "Value"))
         description.ranges = tuple(AllowedRange(
@@ -604,10 +602,7 @@ def _input_description(element) -> InputDescription:
         description.any_value = _child(literal, "AnyValue") is not None
         default = _child(literal, "DefaultValue")
         description.default = "".join(default.itertext()).strip() if default is not None else None
-    elif bbox is not None:
-        description.kind = BOUNDING_BOX
-        description.crss = _crss(bbox)
-    elif complex_data is not None:
+    elif not kind and complex_data is not None:
         description.kind = COMPLEX
         description.formats = _formats(complex_data)
         megabytes = complex_data.get("maximumMegabytes")
@@ -615,17 +610,14 @@ def _input_description(element) -> InputDescription:
             description.maximum_megabytes = float(megabytes) if megabytes not in (None, "") else None
         except ValueError:
             description.maximum_megabytes = None
-    else:
+    elif not kind:
         raise WpsBadResponse(f"the WPS process description's input {description.identifier!r} has no "
                              "LiteralData, BoundingBoxData or ComplexData")
     return description
 
 
-def _output_description(element) -> OutputDescription:
-    description = OutputDescription(identifier=_text(element, "Identifier"), kind="",
-                                    title=_text(element, "Title"), abstract=_text(element, "Abstract"))
-    literal, bbox, complex_output = (_child(element, "LiteralOutput"), _child(element, "BoundingBoxOutput"),
-                                     _child(element, "ComplexOutput"))
+def _literal_or_bbox(description, literal, bbox) -> str:
+    """Read a literal's data type and units, or a bounding box's CRSs, into ``description``; its kind."""
     if literal is not None:
         description.kind = LITERAL
         description.data_type = _data_type(literal)
@@ -633,12 +625,21 @@ def _output_description(element) -> OutputDescription:
     elif bbox is not None:
         description.kind = BOUNDING_BOX
         description.crss = _crss(bbox)
-    elif complex_output is not None:
-        description.kind = COMPLEX
-        description.formats = _formats(complex_output)
-    else:
+    return description.kind
+
+
+def _output_description(element) -> OutputDescription:
+    description = OutputDescription(identifier=_text(element, "Identifier"), kind="",
+                                    title=_text(element, "Title"), abstract=_text(element, "Abstract"))
+    literal, bbox, complex_output = (_child(element, "LiteralOutput"), _child(element, "BoundingBoxOutput"),
+                                     _child(element, "ComplexOutput"))
+    if _literal_or_bbox(description, literal, bbox):
+        return description
+    if complex_output is None:
         raise WpsBadResponse(f"the WPS process description's output {description.identifier!r} has no "
                              "LiteralOutput, BoundingBoxOutput or ComplexOutput")
+    description.kind = COMPLEX
+    description.formats = _formats(complex_output)
     return description
 
 

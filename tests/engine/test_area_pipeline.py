@@ -12,7 +12,7 @@ import threading
 import numpy as np
 import pytest
 import rasterio
-import scipy.ndimage as ndi
+from support.reference import scipy_gradient
 
 from qgis_plugin.core.area import (
     AreaCanceled,
@@ -58,13 +58,6 @@ class RasterSource:
 
 def source_raster(height=300, width=340, bands=3, seed=1):
     return np.random.default_rng(seed).integers(0, 256, (height, width, bands), dtype=np.uint8)
-
-
-def scipy_gradient(gray, method):
-    family, _, direction = method.partition("_")
-    operator = ndi.sobel if family == "sobel" else ndi.prewitt
-    gx, gy = operator(gray, axis=1), -operator(gray, axis=0)
-    return {"x": gx, "y": gy, "magnitude": np.hypot(gx, gy)}[direction]
 
 
 def luma(rgb):

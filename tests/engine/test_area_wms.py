@@ -12,8 +12,8 @@ import threading
 import numpy as np
 import pytest
 import rasterio
-import scipy.ndimage as ndi
 from support.fault_wms import FaultyWms, answer, relay
+from support.reference import stored_gradient
 
 from qgis_plugin.core.area import AreaError, RetryPolicy, area_grid, block_size_for, plan_blocks, run_area
 from qgis_plugin.core.area.cog import CogSink
@@ -26,21 +26,9 @@ from sandbox.wms import LAYER_3857, LAYER_4326, MAX_IMAGE_SIZE, RASTERS
 FAST_RETRY = RetryPolicy(retries=3, base_delay=0.05)
 
 
-def scipy_gradient(gray, method):
-    family, _, direction = method.partition("_")
-    operator = ndi.sobel if family == "sobel" else ndi.prewitt
-    gx, gy = operator(gray, axis=1), -operator(gray, axis=0)
-    return {"x": gx, "y": gy, "magnitude": np.hypot(gx, gy)}[direction]
-
-
 def native_area(layer, col, row, cols, rows):
     raster = RASTERS[layer]
     return area_grid(Extent(*raster.pixel_extent(col, row, cols, rows)), pixel_size=raster.pixel_size)
-
-
-def expected(layer, method, col, row, cols, rows):
-    stored = RASTERS[layer].array().astype(np.float64)
-    return scipy_gradient(stored, method)[row:row + rows, col:col + cols]
 
 
 def compute(url, layer, grid, method, output, *, cap, version="1.1.1", retry=None, client=None):
@@ -57,7 +45,7 @@ def test_blocks_from_the_wms_equal_scipy_on_the_stored_raster(wms_server, tmp_pa
     grid = native_area(LAYER_3857, 3, 2, 601, 457)
     plan, values = compute(wms_server.url, LAYER_3857, grid, method, tmp_path / "edges.tif", cap=202)
     assert (plan.rows, plan.cols) == (3, 4)  # blocks of 200: a 1-pixel last column, a 57-pixel last row
-    assert np.array_equal(values, expected(LAYER_3857, method, 3, 2, 601, 457).astype(np.float32))
+    assert np.array_equal(values, stored_gradient(LAYER_3857, method, 3, 2, 601, 457).astype(np.float32))
 
 
 @pytest.mark.slow
@@ -65,7 +53,7 @@ def test_a_geographic_area_in_wms_1_3_0_is_seamless_too(wms_server, tmp_path):
     grid = native_area(LAYER_4326, 10, 20, 700, 650)
     _, values = compute(wms_server.url, LAYER_4326, grid, "sobel_magnitude", tmp_path / "edges.tif", cap=258,
                         version="1.3.0")
-    assert np.allclose(values, expected(LAYER_4326, "sobel_magnitude", 10, 20, 700, 650), rtol=1e-6)
+    assert np.allclose(values, stored_gradient(LAYER_4326, "sobel_magnitude", 10, 20, 700, 650), rtol=1e-6)
 
 
 def test_block_size_comes_from_the_capabilities_and_may_be_lowered(wms_server):

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import processing
 import pytest
-import scipy.ndimage as ndi
 from osgeo import gdal
 from qgis.core import QgsNetworkAccessManager, QgsProcessingException, QgsRasterLayer
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QThread
-from support.fault_wms import ClosedPort, FaultyWms, answer, relay
+from support.fault_wms import ClosedPort, FaultyWms, answer, first_getmap_of_each_bbox_busy, relay
+from support.reference import stored_gradient
 
 from qgis_plugin.core.area import plan_blocks
 from qgis_plugin.core.filters import METHODS
@@ -67,15 +66,6 @@ def area_plan():
     return plan_blocks(TileGrid(Extent(*RASTER.pixel_extent(COL0, ROW0, COLS, ROWS)), COLS, ROWS), REQUEST_SIDE - 2)
 
 
-def scipy_gradient(method):
-    gray = RASTER.array().astype(np.float64)
-    family, _, direction = method.partition("_")
-    operator = ndi.sobel if family == "sobel" else ndi.prewitt
-    gx, gy = operator(gray, axis=1), -operator(gray, axis=0)
-    gradient = {"x": gx, "y": gy, "magnitude": np.hypot(gx, gy)}[direction]
-    return gradient[ROW0:ROW0 + ROWS, COL0:COL0 + COLS].astype(np.float32)
-
-
 def cog(path):
     """What two COGs must share: pixels, georeferencing, layout and creation options."""
     dataset = gdal.Open(str(path))
@@ -96,7 +86,7 @@ def cog(path):
 
 
 def assert_equal_to_scipy(values, method):
-    expected = scipy_gradient(method)
+    expected = stored_gradient(LAYER_3857, method, COL0, ROW0, COLS, ROWS).astype(np.float32)
     if "magnitude" in method:
         np.testing.assert_allclose(values, expected, rtol=1e-6)
     else:
@@ -195,22 +185,9 @@ def test_a_wms_failing_for_good_at_one_block_names_it_and_writes_nothing(edge_ti
     assert os.listdir(tmp_path) == []
 
 
-def busy_once_per_block(upstream):
-    """A WMS in front of ``upstream`` answering the first GetMap of each BBOX with 503 and a Retry-After."""
-    seen, lock = set(), threading.Lock()
-    busy, good = answer(503, "text/plain", b"busy", {"Retry-After": "0"}), relay(upstream)
-
-    def getmap(connection, query, stop):
-        with lock:
-            first = query["BBOX"] not in seen
-            seen.add(query["BBOX"])
-        (busy if first else good)(connection, query, stop)
-    return relay(upstream, getmap=getmap)
-
-
 def test_a_busy_wms_is_retried_and_the_area_is_unchanged(edge_tile_id, wms_server, add_layer, small_blocks,
                                                           tmp_path):
-    with FaultyWms(busy_once_per_block(wms_server.url)) as busy:
+    with FaultyWms(first_getmap_of_each_bbox_busy(wms_server.url)) as busy:
         layer = add_layer(wms_layer(busy.url, LAYER_3857, "EPSG:3857"))
         processing.run(edge_tile_id, area_parameters(layer, tmp_path / "area.tif", "sobel_y"))
         getmaps = [q for q in busy.queries if q.get("REQUEST", "").lower() == "getmap"]

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 import time
 import urllib.request
 
 import numpy as np
 import pytest
 import rasterio
-import scipy.ndimage as ndi
 from owslib.util import ServiceException
 from owslib.wps import ASYNC, SYNC, BoundingBoxDataInput, WebProcessingService
 from rasterio.io import MemoryFile
-from support.fault_wms import FaultyWms, answer, relay
+from support.fault_wms import FaultyWms, first_getmap_of_each_bbox_busy
+from support.reference import stored_gradient
 
 from qgis_plugin.core.filters import METHODS
 from sandbox.wms import LAYER_3857, RASTERS
@@ -57,15 +56,6 @@ def area_inputs(method):
             ("bbox", BoundingBoxDataInput([xmin, ymin, xmax, ymax], crs="EPSG:3857"))]
 
 
-def scipy_gradient(method):
-    gray = RASTERS[LAYER_3857].array().astype(np.float64)
-    family, _, direction = method.partition("_")
-    operator = ndi.sobel if family == "sobel" else ndi.prewitt
-    gx, gy = operator(gray, axis=1), -operator(gray, axis=0)
-    gradient = {"x": gx, "y": gy, "magnitude": np.hypot(gx, gy)}[direction]
-    return gradient[ROW0:ROW0 + ROWS, COL0:COL0 + COLS]
-
-
 def run_async(wps, inputs, mime_type=GEOTIFF):
     execution = wps.execute("get_raster_process", inputs, output=[("image", True, mime_type)], mode=ASYNC)
     statuses, deadline = [], time.monotonic() + DEADLINE
@@ -88,7 +78,7 @@ def test_an_async_area_is_a_cog_equal_to_scipy_on_the_stored_raster(wps, method,
         xmin, _, _, ymax = RASTERS[LAYER_3857].pixel_extent(COL0, ROW0, COLS, ROWS)
         assert dataset.transform.to_gdal() == (xmin, 1.0, 0.0, ymax, 0.0, -1.0)
         values = dataset.read(1)
-    expected = scipy_gradient(method).astype(np.float32)
+    expected = stored_gradient(LAYER_3857, method, COL0, ROW0, COLS, ROWS).astype(np.float32)
     assert np.array_equal(values, expected) if "magnitude" not in method else np.allclose(values, expected, rtol=1e-6)
     path = tmp_path / "area.tif"
     path.write_bytes(body)
@@ -122,19 +112,6 @@ def test_a_png_area_above_the_limit_is_refused_even_asynchronously(wps):
     assert "InvalidParameterValue" in str(raised.value) and f"ask for {GEOTIFF}" in str(raised.value)
 
 
-def first_getmap_of_each_block_busy(upstream):
-    """A WMS in front of ``upstream`` answering the first GetMap of each BBOX with 503 and a Retry-After."""
-    seen, lock = set(), threading.Lock()
-    busy, good = answer(503, "text/plain", b"busy", {"Retry-After": "0"}), relay(upstream)
-
-    def getmap(connection, query, stop):
-        with lock:
-            first = query["BBOX"] not in seen
-            seen.add(query["BBOX"])
-        (busy if first else good)(connection, query, stop)
-    return relay(upstream, getmap=getmap)
-
-
 def gradient_of(execution):
     with urllib.request.urlopen(execution.processOutputs[0].reference, timeout=60) as answer_:
         with MemoryFile(answer_.read()) as memory, memory.open() as dataset:
@@ -144,7 +121,7 @@ def gradient_of(execution):
 @pytest.mark.slow
 def test_an_async_area_over_a_busy_wms_is_retried_and_identical(wps, wms_server, tmp_path):
     clean, _ = run_async(wps, area_inputs("prewitt_y"))
-    with FaultyWms(first_getmap_of_each_block_busy(wms_server.url)) as busy_wms:
+    with FaultyWms(first_getmap_of_each_bbox_busy(wms_server.url)) as busy_wms:
         server = WpsServer(tmp_path / "busy", busy_wms.url,
                            wms_extra=f"max_request_size = {REQUEST_SIDE}\nsync_max_pixels = {SYNC_MAX}\n").start()
         try:

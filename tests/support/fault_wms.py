@@ -155,6 +155,20 @@ def relay(upstream: str, getmap=None, getmap_url: str | None = None):
     return behaviour
 
 
+def first_getmap_of_each_bbox_busy(upstream: str):
+    """A behaviour: a WMS in front of ``upstream`` answering the first GetMap of each BBOX with HTTP 503
+    and ``Retry-After: 0``, every later one as ``upstream`` does (a transient fault once per block)."""
+    seen, lock = set(), threading.Lock()
+    busy, good = answer(503, "text/plain", b"busy", {"Retry-After": "0"}), relay(upstream)
+
+    def getmap(connection, query, stop):
+        with lock:
+            first = query["BBOX"] not in seen
+            seen.add(query["BBOX"])
+        (busy if first else good)(connection, query, stop)
+    return relay(upstream, getmap=getmap)
+
+
 class ClosedPort:
     """A 127.0.0.1 port where nothing listens: connections are refused.
 
