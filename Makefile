@@ -8,7 +8,7 @@ STAMP       := $(VENV)/.installed
 SERVER_VENV := .venv-server
 PLUGIN_NAME := wmsedge
 DEB_PACKAGES := qgis python3-qgis qgis-server python3-mapscript python3-gdal gdal-bin python3-scipy python3-owslib \
-                python3-venv python3-pip qttools5-dev-tools xvfb \
+                python3-venv python3-pip qttools5-dev-tools xvfb xauth \
                 redis-server postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM := offscreen

@@ -6,8 +6,10 @@ The server runs under a real gunicorn; the client is OWSLib; the WMS is the real
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -17,7 +19,7 @@ import rasterio
 from owslib.util import ServiceException
 from owslib.wps import ASYNC, SYNC, BoundingBoxDataInput, WebProcessingService
 from rasterio.io import MemoryFile
-from support.fault_wms import FaultyWms, first_getmap_of_each_bbox_busy
+from support.fault_wms import FaultyWms, first_getmap_of_each_bbox_busy, relay
 from support.reference import stored_gradient
 
 from qgis_plugin.core.filters import METHODS
@@ -88,14 +90,49 @@ def test_an_async_area_is_a_cog_equal_to_scipy_on_the_stored_raster(wps, method,
         assert dataset.block_shapes == [(512, 512)] and dataset.overviews(1) == [2]
 
 
+def held_after(upstream, count, release):
+    """A WMS in front of ``upstream`` that answers ``count`` GetMaps, then holds the others until
+    ``release`` is set: the job is caught half-way, whatever the machine's speed."""
+    answered, lock, good = itertools.count(1), threading.Lock(), relay(upstream)
+
+    def getmap(connection, query, stop):
+        with lock:
+            number = next(answered)
+        if number > count:
+            release.wait(DEADLINE)
+        good(connection, query, stop)
+    return relay(upstream, getmap=getmap)
+
+
 @pytest.mark.slow
-def test_progress_is_reported_per_block(wps):
-    execution, statuses = run_async(wps, area_inputs("sobel_x"))
+def test_progress_is_reported_per_block(wms_server, tmp_path):
+    release = threading.Event()
+    with FaultyWms(held_after(wms_server.url, 6, release)) as held_wms:
+        server = WpsServer(tmp_path / "held", held_wms.url,
+                           wms_extra=f"max_request_size = {REQUEST_SIDE}\nsync_max_pixels = {SYNC_MAX}\n").start()
+        try:
+            wps = WebProcessingService(server.url, version="1.0.0", timeout=60)
+            execution = wps.execute("get_raster_process", area_inputs("sobel_x"), output=[("image", True, GEOTIFF)],
+                                    mode=ASYNC)
+            statuses, deadline = [], time.monotonic() + DEADLINE
+            while not any("blocks done" in (message or "") for _, message in statuses):
+                assert time.monotonic() < deadline and not execution.isComplete(), statuses
+                execution.checkStatus(sleepSecs=0.1)
+                statuses.append((execution.percentCompleted, execution.statusMessage))
+            release.set()
+            while not execution.isComplete():
+                assert time.monotonic() < deadline, statuses
+                execution.checkStatus(sleepSecs=0.1)
+                statuses.append((execution.percentCompleted, execution.statusMessage))
+        finally:
+            release.set()
+            server.stop()
     assert execution.isSucceded(), [e.text for e in execution.errors]
     counts = [message for _, message in statuses if message and "blocks done" in message]
-    assert counts and all(re.fullmatch(r"\d+ of 12 blocks done", m) for m in counts), statuses
+    assert all(re.fullmatch(r"([1-9]|1[0-2]) of 12 blocks done", m) for m in counts), statuses
+    assert any(re.fullmatch(r"[1-6] of 12 blocks done", m) for m in counts), statuses  # caught half-way
     percents = [int(p) for p, _ in statuses if p is not None]
-    assert percents == sorted(percents)
+    assert percents == sorted(percents) and any(5 < percent < 90 for percent in percents), statuses
 
 
 def test_a_synchronous_area_above_the_limit_is_refused_with_the_way_out(wps):

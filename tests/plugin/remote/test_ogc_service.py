@@ -117,7 +117,8 @@ def test_a_saved_model_chains_a_bbox_output_into_an_extent_parameter(ogc_provide
 
     index, authid, box = BOXES[1]
     target = tmp_path / "polygon.gpkg"
-    processing.run(loaded, {"box": extent(box, authid), "layer:polygon": str(target)})
+    (destination,) = loaded.destinationParameterDefinitions()  # named as tests/plugin/test_model.py explains
+    processing.run(loaded, {"box": extent(box, authid), destination.name(): str(target)})
     polygon = QgsVectorLayer(str(target), "polygon", "ogr")
     assert polygon.isValid() and polygon.crs().authid() == authid
     rectangle = next(polygon.getFeatures()).geometry().boundingBox()
@@ -251,8 +252,9 @@ def test_saved_model_runs_the_other_processes(ogc_provider_id, text_server, tmp_
     loaded = QgsProcessingModelAlgorithm()
     assert loaded.fromFile(str(tmp_path / "ogc.model3"))
     document = text_server("words.txt")
+    (destination,) = loaded.destinationParameterDefinitions()  # named as tests/plugin/test_model.py explains
     results = processing.run(loaded, {"points": points_layer(tmp_path, [(1.0, 2.0), (3.0, 4.0)]),
-                                      "document": document, "meta:files": str(tmp_path / "files.metalink")})
+                                      "document": document, destination.name(): str(tmp_path / "files.metalink")})
     assert results["CHILD_RESULTS"] == {
         "gml": {"count": 2, "mean_x": 2.0, "mean_y": 3.0},
         "words": {"words": len(WORDS.split()), "url": document},
