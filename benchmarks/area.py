@@ -72,10 +72,10 @@ def write_raster(path: Path) -> Path:
 
 
 def area_plan(url: str, side: int):
-    from qgis_plugin.core.area import area_grid, plan_blocks
-    from qgis_plugin.core.area.wms_source import advertised_block_size
-    from qgis_plugin.core.georef import Extent
-    from qgis_plugin.core.wms import WmsClient
+    from wmsedge_engine.area import area_grid, plan_blocks
+    from wmsedge_engine.area.wms_source import advertised_block_size
+    from wmsedge_engine.georef import Extent
+    from wmsedge_engine.wms import WmsClient
 
     extent = Extent(XMIN + PIXEL, YMAX - (side + 1) * PIXEL, XMIN + (side + 1) * PIXEL, YMAX - PIXEL)
     client = WmsClient(timeout=120)
@@ -84,9 +84,9 @@ def area_plan(url: str, side: int):
 
 def child(kind: str, url: str, side: int, output: str) -> dict:
     """One run, in this process (called as ``python -m benchmarks.area KIND URL SIDE OUTPUT``)."""
-    from qgis_plugin.core.area import AreaCanceled, run_area
-    from qgis_plugin.core.area.cog import CogSink
-    from qgis_plugin.core.area.wms_source import WmsPixelSource
+    from wmsedge_engine.area import AreaCanceled, run_area
+    from wmsedge_engine.area.cog import CogSink
+    from wmsedge_engine.area.wms_source import WmsPixelSource
 
     plan, client = area_plan(url, side)
     source = WmsPixelSource(client, url, LAYER, "EPSG:4326", requests_per_host=CONCURRENCY)

@@ -5,7 +5,7 @@ import time
 import numpy as np
 from PIL import Image, ImageFilter
 
-from qgis_plugin.core.filters import METHODS, edge_filter, gray_float32
+from wmsedge_engine.filters import METHODS, edge_filter, gray_float32
 
 from .timing import best_ms, peak_bytes
 

@@ -51,8 +51,8 @@ def random_centres(seed):
 
 def getmap_params(lat, lon):
     """The GetMap our server sends for the tile centred on (lat, lon)."""
-    from qgis_plugin.core.georef import grid_from_center
-    from qgis_plugin.core.wms import getmap_params as params
+    from wmsedge_engine.georef import grid_from_center
+    from wmsedge_engine.wms import getmap_params as params
 
     grid = grid_from_center(lon, lat, TILE, TILE, PIXEL_SIZE).with_halo()
     return params(LAYER, grid, "EPSG:4326", version="1.1.1", image_format=PNG)

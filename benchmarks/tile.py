@@ -90,8 +90,8 @@ def check_image(response, mime_type):
 
 def halo_getmap_params(lat, lon):
     """The GetMap our server sends for the tutorial's tile at (lat, lon): the halo grid, 514 x 514."""
-    from qgis_plugin.core.georef import grid_from_center
-    from qgis_plugin.core.wms import getmap_params
+    from wmsedge_engine.georef import grid_from_center
+    from wmsedge_engine.wms import getmap_params
 
     grid = grid_from_center(lon, lat, TILE, TILE, PIXEL_SIZE).with_halo()
     return getmap_params(LAYER, grid, "EPSG:4326", version="1.1.1", image_format=PNG)
@@ -155,7 +155,7 @@ def wps_in_process(servers, mime_type, profile=False, *, config=None, body=None,
     import pywps.response.basic
     from werkzeug.test import Client
 
-    import qgis_plugin.core.wms as engine_wms
+    import wmsedge_engine.wms as engine_wms
     from wps_server.app import EdgeService, create_app
     from wps_server.jobs import embedded, store
     from wps_server.jobs.embedded import reaper
@@ -237,7 +237,7 @@ def wms_variants(servers) -> list:
     """(name, median ms, PIL mode, bytes, decode ms) of GetMap variants, sent in turn."""
     from PIL import Image
 
-    from qgis_plugin.core.wms import decode_image
+    from wmsedge_engine.wms import decode_image
 
     ours = halo_getmap_params(CENTER_LAT, CENTER_LON)
     variants = {

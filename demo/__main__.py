@@ -30,10 +30,10 @@ import numpy as np
 import requests
 from PIL import Image, ImageDraw
 
-from qgis_plugin.core import METHODS, WmsClient, display_bytes, edge_filter, grid_from_center
 from sandbox.qgis_process import QgisProfile
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326, LAYER_WORLD, QgisServer, build_project
 from sandbox.wps import WpsServer
+from wmsedge_engine import METHODS, WmsClient, display_bytes, edge_filter, grid_from_center
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL_XML = Path(__file__).with_name("tutorial_execute.xml")

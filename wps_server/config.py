@@ -22,7 +22,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from pywps import configuration
 
-from qgis_plugin.core.contract import DEFAULT_REQUESTS_PER_HOST, DEFAULT_RETRIES, DEFAULT_SYNC_MAX_PIXELS
+from wmsedge_engine.contract import DEFAULT_REQUESTS_PER_HOST, DEFAULT_RETRIES, DEFAULT_SYNC_MAX_PIXELS
 
 #: Every key with its default; package data, so a pip-installed server has it too.
 PACKAGE_DEFAULTS = Path(__file__).resolve().with_name("default.cfg")

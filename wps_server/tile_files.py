@@ -1,6 +1,6 @@
 """Write a gradient as the 8-bit display PNG, to a file or to bytes, with its georeferencing.
 
-GeoTIFF outputs are Cloud Optimized GeoTIFFs made by the engine (``qgis_plugin.core.area.cog``).
+GeoTIFF outputs are Cloud Optimized GeoTIFFs made by the engine (``wmsedge_engine.area.cog``).
 
 Every file is written atomically (``core.files``). File names are chosen by the server, never taken from a request.
 A raw output is encoded to bytes in memory and never touches the disk.
@@ -15,8 +15,8 @@ import zlib
 import numpy as np
 from rasterio.crs import CRS
 
-from qgis_plugin.core.files import atomic_path, write_atomically
-from qgis_plugin.core.render import display_bytes
+from wmsedge_engine.files import atomic_path, write_atomically
+from wmsedge_engine.render import display_bytes
 
 GEOTIFF_NAME = "edges.tif"
 PNG_NAME = "edges.png"

@@ -3,7 +3,7 @@
 Every check raises a PyWPS OWS exception (``InvalidParameterValue`` or
 ``MissingParameterValue``) whose locator names the input, so a client learns
 what to fix before any job is accepted. The geometry comes from the engine
-(``qgis_plugin.core.georef``); only the centre's transformation to another
+(``wmsedge_engine.georef``); only the centre's transformation to another
 CRS is done here, with rasterio.
 """
 
@@ -18,8 +18,8 @@ from rasterio.crs import CRS
 from rasterio.errors import CRSError
 from rasterio.warp import transform as warp_transform
 
-from qgis_plugin.core.contract import METHODS, WMS_IMAGE_FORMATS, WMS_VERSIONS
-from qgis_plugin.core.georef import Extent, TileGrid, epsg_code, grid_from_center, grid_from_extent
+from wmsedge_engine.contract import METHODS, WMS_IMAGE_FORMATS, WMS_VERSIONS
+from wmsedge_engine.georef import Extent, TileGrid, epsg_code, grid_from_center, grid_from_extent
 
 DEFAULT_METHOD = "sobel_x"
 DEFAULT_SIZE = 512

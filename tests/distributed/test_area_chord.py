@@ -19,12 +19,12 @@ import rasterio
 import scipy.ndimage as ndi
 from support.fault_wms import FaultyWms, answer, relay
 
-from qgis_plugin.core.area import area_grid, run_area
-from qgis_plugin.core.area.cog import CogSink
-from qgis_plugin.core.area.wms_source import WmsPixelSource
-from qgis_plugin.core.georef import Extent
-from qgis_plugin.core.wms import WmsClient
 from sandbox.wms import LAYER_3857, RASTERS
+from wmsedge_engine.area import area_grid, run_area
+from wmsedge_engine.area.cog import CogSink
+from wmsedge_engine.area.wms_source import WmsPixelSource
+from wmsedge_engine.georef import Extent
+from wmsedge_engine.wms import WmsClient
 from wps_server.jobs.distributed.progress import FAILED, RUNNING, SUCCEEDED
 from wps_server.jobs.distributed.spec import AreaJobSpec
 

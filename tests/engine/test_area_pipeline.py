@@ -14,7 +14,7 @@ import pytest
 import rasterio
 from support.reference import scipy_gradient
 
-from qgis_plugin.core.area import (
+from wmsedge_engine.area import (
     AreaCanceled,
     AreaError,
     RetryPolicy,
@@ -23,10 +23,10 @@ from qgis_plugin.core.area import (
     plan_blocks,
     run_area,
 )
-from qgis_plugin.core.area.cog import COG_BLOCK_SIZE, CogSink, OsgeoGdal, RasterioGdal
-from qgis_plugin.core.filters import METHODS
-from qgis_plugin.core.georef import Extent
-from qgis_plugin.core.wms import retry_after_seconds
+from wmsedge_engine.area.cog import COG_BLOCK_SIZE, CogSink, OsgeoGdal, RasterioGdal
+from wmsedge_engine.filters import METHODS
+from wmsedge_engine.georef import Extent
+from wmsedge_engine.wms import retry_after_seconds
 
 VALIDATOR = ["/usr/bin/python3", "-m", "osgeo_utils.samples.validate_cloud_optimized_geotiff"]
 FAST_RETRY = RetryPolicy(retries=3, base_delay=0.01)

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from qgis_plugin.core.area import area_grid, block_size_for, plan_blocks
-from qgis_plugin.core.georef import Extent, TileGrid
+from wmsedge_engine.area import area_grid, block_size_for, plan_blocks
+from wmsedge_engine.georef import Extent, TileGrid
 
 
 def centres(grid):

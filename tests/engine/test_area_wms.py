@@ -15,13 +15,13 @@ import rasterio
 from support.fault_wms import FaultyWms, answer, relay
 from support.reference import stored_gradient
 
-from qgis_plugin.core.area import AreaError, RetryPolicy, area_grid, block_size_for, plan_blocks, run_area
-from qgis_plugin.core.area.cog import CogSink
-from qgis_plugin.core.area.wms_source import WmsPixelSource, advertised_block_size
-from qgis_plugin.core.filters import METHODS
-from qgis_plugin.core.georef import Extent
-from qgis_plugin.core.wms import WmsClient
 from sandbox.wms import LAYER_3857, LAYER_4326, MAX_IMAGE_SIZE, RASTERS
+from wmsedge_engine.area import AreaError, RetryPolicy, area_grid, block_size_for, plan_blocks, run_area
+from wmsedge_engine.area.cog import CogSink
+from wmsedge_engine.area.wms_source import WmsPixelSource, advertised_block_size
+from wmsedge_engine.filters import METHODS
+from wmsedge_engine.georef import Extent
+from wmsedge_engine.wms import WmsClient
 
 FAST_RETRY = RetryPolicy(retries=3, base_delay=0.05)
 

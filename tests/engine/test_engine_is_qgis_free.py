@@ -35,8 +35,8 @@ def test_engine_imports_with_qgis_qt_and_pywps_blocked():
         "import sys\n"
         "for name in ('qgis', 'PyQt5', 'pywps', 'osgeo'):\n"
         "    sys.modules[name] = None\n"
-        "import qgis_plugin.core as core\n"
-        "import qgis_plugin.core.area.pipeline, qgis_plugin.core.area.wms_source\n"
+        "import wmsedge_engine as core\n"
+        "import wmsedge_engine.area.pipeline, wmsedge_engine.area.wms_source\n"
         "import numpy\n"
         "print(core.edge_filter(numpy.ones((3, 3)), 'sobel_x').sum())\n"
     )

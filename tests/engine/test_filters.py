@@ -5,8 +5,8 @@ import pytest
 import scipy.ndimage as ndi
 from PIL import Image, ImageFilter
 
-from qgis_plugin.core import filters
-from qgis_plugin.core.filters import LUMA_WEIGHTS, METHODS, edge_filter, gray_float32
+from wmsedge_engine import filters
+from wmsedge_engine.filters import LUMA_WEIGHTS, METHODS, edge_filter, gray_float32
 
 SCIPY = {
     "sobel_x": lambda a: ndi.sobel(a, axis=1, mode="nearest"),

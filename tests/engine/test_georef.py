@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from qgis_plugin.core.georef import (
+from wmsedge_engine.georef import (
     Extent,
     TileGrid,
     axis_order_is_yx,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from qgis_plugin.core.filters import edge_filter
-from qgis_plugin.core.render import display_bytes
+from wmsedge_engine.filters import edge_filter
+from wmsedge_engine.render import display_bytes
 
 
 def test_signed_mapping_spans_the_8_bit_range_for_8_bit_input():

@@ -13,19 +13,6 @@ import pytest
 from PIL import Image
 from support.fault_wms import FaultyWms, answer
 
-from qgis_plugin.core.georef import Extent, TileGrid, grid_from_center
-from qgis_plugin.core.wms import (
-    WmsBadResponse,
-    WmsClient,
-    WmsHttpError,
-    WmsServiceException,
-    WmsTimeout,
-    WmsTooLarge,
-    WmsUnreachable,
-    WmsWrongSize,
-    decode_image,
-    getmap_params,
-)
 from sandbox.wms import (
     LAYER_3857,
     LAYER_4326,
@@ -37,6 +24,19 @@ from sandbox.wms import (
     lonlat_to_3857,
     pixel_centres,
     source_value,
+)
+from wmsedge_engine.georef import Extent, TileGrid, grid_from_center
+from wmsedge_engine.wms import (
+    WmsBadResponse,
+    WmsClient,
+    WmsHttpError,
+    WmsServiceException,
+    WmsTimeout,
+    WmsTooLarge,
+    WmsUnreachable,
+    WmsWrongSize,
+    decode_image,
+    getmap_params,
 )
 
 VERSIONS = ["1.1.1", "1.3.0"]

@@ -33,10 +33,10 @@ from PIL import Image
 from rasterio.transform import Affine
 from server.helpers import engine_result, execute_xml, tutorial_grid
 
-from qgis_plugin.core.filters import METHODS
-from qgis_plugin.core.render import display_bytes
 from sandbox.wms import LAYER_4326, RASTERS
 from sandbox.wps import WpsServer
+from wmsedge_engine.filters import METHODS
+from wmsedge_engine.render import display_bytes
 
 from .owsreport import exception_of
 

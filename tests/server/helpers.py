@@ -12,10 +12,10 @@ from xml.sax.saxutils import escape
 
 from pywps import configuration
 
-from qgis_plugin.core.filters import edge_filter
-from qgis_plugin.core.georef import Extent, TileGrid
-from qgis_plugin.core.wms import WmsClient
 from sandbox.wms import CENTER_LAT, CENTER_LON
+from wmsedge_engine.filters import edge_filter
+from wmsedge_engine.georef import Extent, TileGrid
+from wmsedge_engine.wms import WmsClient
 
 STARTUP_TIMEOUT = 60.0
 

@@ -22,9 +22,9 @@ from rasterio.io import MemoryFile
 from support.fault_wms import FaultyWms, first_getmap_of_each_bbox_busy, relay
 from support.reference import stored_gradient
 
-from qgis_plugin.core.filters import METHODS
 from sandbox.wms import LAYER_3857, RASTERS
 from sandbox.wps import WpsServer
+from wmsedge_engine.filters import METHODS
 
 GEOTIFF = "image/tiff; subtype=geotiff"
 VALIDATOR = ["/usr/bin/python3", "-m", "osgeo_utils.samples.validate_cloud_optimized_geotiff"]

@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 from pywps.tests import assert_response_success, client_for
 
-from qgis_plugin.core.filters import METHODS
+from wmsedge_engine.filters import METHODS
 
 NS = {"wps": "http://www.opengis.net/wps/1.0.0", "ows": "http://www.opengis.net/ows/1.1"}
 

@@ -16,10 +16,10 @@ from rasterio.crs import CRS
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 
-from qgis_plugin.core.filters import METHODS
-from qgis_plugin.core.georef import Extent, TileGrid
-from qgis_plugin.core.render import display_bytes
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_3857, LAYER_4326, LAYER_WORLD, RASTERS, lonlat_to_3857
+from wmsedge_engine.filters import METHODS
+from wmsedge_engine.georef import Extent, TileGrid
+from wmsedge_engine.render import display_bytes
 
 from .helpers import engine_result, execute_xml, tutorial_grid
 

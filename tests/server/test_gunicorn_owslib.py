@@ -17,9 +17,9 @@ from PIL import Image
 from rasterio.crs import CRS
 from rasterio.io import MemoryFile
 
-from qgis_plugin.core.filters import METHODS
-from qgis_plugin.core.render import display_bytes
 from sandbox.wms import CENTER_LAT, CENTER_LON, LAYER_4326
+from wmsedge_engine.filters import METHODS
+from wmsedge_engine.render import display_bytes
 
 from .helpers import engine_result, tutorial_grid
 

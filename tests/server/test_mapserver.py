@@ -13,8 +13,8 @@ import scipy.ndimage
 
 pytest.importorskip("mapscript", reason="MapServer's python3-mapscript (a Debian package) is not installed")
 
-from qgis_plugin.core.filters import LUMA_WEIGHTS  # noqa: E402 (after the skips)
 from sandbox.mapserver import BOUNDS, LAYER, PIXEL_SIZE, MapServer, rgb_pattern  # noqa: E402
+from wmsedge_engine.filters import LUMA_WEIGHTS  # noqa: E402 (after the skips)
 
 from .test_execute_values import execute, read_geotiff  # noqa: E402
 

@@ -15,7 +15,7 @@ from pywps.inout.storage.file import FileStorage
 from pywps.response.execute import ExecuteResponse
 from pywps.response.status import WPS_STATUS
 
-from qgis_plugin.core.files import atomic_path
+from wmsedge_engine.files import atomic_path
 
 from .. import config
 from ..responses import SharedTemplates

@@ -18,11 +18,11 @@ from pywps.inout.literaltypes import AllowedValue
 from pywps.validator.allowed_value import ALLOWEDVALUETYPE, RANGECLOSURETYPE
 from pywps.validator.mode import MODE
 
-from qgis_plugin.core.area import AreaError, RetryPolicy, block_size_for, plan_blocks, run_area
-from qgis_plugin.core.area.array_sink import ArraySink
-from qgis_plugin.core.area.cog import CogSink
-from qgis_plugin.core.area.wms_source import WmsPixelSource, advertised_block_size
-from qgis_plugin.core.contract import (
+from wmsedge_engine.area import AreaError, RetryPolicy, block_size_for, plan_blocks, run_area
+from wmsedge_engine.area.array_sink import ArraySink
+from wmsedge_engine.area.cog import CogSink
+from wmsedge_engine.area.wms_source import WmsPixelSource, advertised_block_size
+from wmsedge_engine.contract import (
     DEFAULT_MAX_PIXELS,
     GEOTIFF_MIME,
     METHODS,
@@ -31,7 +31,7 @@ from qgis_plugin.core.contract import (
     WMS_IMAGE_FORMATS,
     WMS_VERSIONS,
 )
-from qgis_plugin.core.wms import WmsClient, WmsError, WmsNotAllowed, WmsServiceException, WmsTimeout
+from wmsedge_engine.wms import WmsClient, WmsError, WmsNotAllowed, WmsServiceException, WmsTimeout
 
 from .. import config
 from ..jobs import store

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-from qgis_plugin.core.area import AreaError, BlockPlan, RetryPolicy, plan_blocks
-from qgis_plugin.core.georef import Extent, TileGrid
+from wmsedge_engine.area import AreaError, BlockPlan, RetryPolicy, plan_blocks
+from wmsedge_engine.georef import Extent, TileGrid
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import threading
 
 from celery import chord
 
-from qgis_plugin.core.area import AreaError, compute_block
-from qgis_plugin.core.area.cog import assemble_cog, block_file_name, default_binding, write_block_file
-from qgis_plugin.core.area.wms_source import WmsPixelSource
-from qgis_plugin.core.wms import WmsClient
+from wmsedge_engine.area import AreaError, compute_block
+from wmsedge_engine.area.cog import assemble_cog, block_file_name, default_binding, write_block_file
+from wmsedge_engine.area.wms_source import WmsPixelSource
+from wmsedge_engine.wms import WmsClient
 
 from .progress import FAILED, FINISHED, SUCCEEDED, store_for
 from .spec import AreaJobSpec
