@@ -17,12 +17,10 @@ import statistics
 import sys
 import time
 
-import requests
-
 from sandbox.mapserver import BOUNDS, LAYER, PIXEL_SIZE, MapServer
 from sandbox.wps import WpsServer
 
-from .load import CpuMeter, Level, drive
+from .load import CpuMeter, Level, drive, warm_up
 from .tile import PNG, XML_HEADERS, check_image, execute_request, wps_in_process
 
 TILE = 512
@@ -90,12 +88,7 @@ def run(folder):
     with MapServer(folder / "mapserver", workers=WORKERS) as mapserver, \
             WpsServer(folder / "wps-mapserver", mapserver.url, workers=WORKERS) as wps:
         wms_call, wps_call = calls(mapserver.url, wps.url)
-        warm = random_centres(0)
-        with requests.Session() as session:
-            for _ in range(WARMUP_REQUESTS):
-                lat, lon = next(warm)
-                wms_call(session, lat, lon)
-                wps_call(session, lat, lon)
+        warm_up((wms_call, wps_call), random_centres(0), WARMUP_REQUESTS)
         rounds = []
         for index in range(ROUNDS):
             print(f"  fast WMS: round {index + 1} of {ROUNDS} ...", file=sys.stderr)

@@ -231,15 +231,19 @@ def more_workers(servers, workers):
         return level.summary()
 
 
+def warm_up(calls, points, count):
+    """``count`` rounds of every call in ``calls`` at the next point of ``points``, answers dropped."""
+    with requests.Session() as session:
+        for _ in range(count):
+            lat, lon = next(points)
+            for call in calls:
+                call(session, lat, lon)
+
+
 def run(servers):
     """Return (markdown lines, headline dict)."""
     wps, wms = wps_call(servers.wps.url), wms_call(servers.wms.url)
-    warm = random_points(0)
-    with requests.Session() as session:
-        for _ in range(WARMUP_REQUESTS):
-            lat, lon = next(warm)
-            wms(session, lat, lon)
-            wps(session, lat, lon)
+    warm_up((wms, wps), random_points(0), WARMUP_REQUESTS)
     memory_before = worker_memory(servers.wps.process.pid)
     meter = CpuMeter(wps=servers.wps.process.pid, wms=servers.wms.process.pid)
     results = []
