@@ -118,6 +118,8 @@ def standard_run(run, layers):
             record["dialog_class"] = type(dialog).__name__
             context = createContext()
             for name, value in run["parameters"].items():
+                if name == "@destination":  # a model's output: "child:output" up to QGIS 3.22, "output" later
+                    (name,) = [output.name() for output in dialog.algorithm().destinationParameterDefinitions()]
                 dialog.mainWidget().wrappers[name].setParameterValue(value_for(value, layers), context)
             record["texts"] = {name: wrapper.wrappedWidget().text() for name, wrapper in
                                dialog.mainWidget().wrappers.items() if hasattr(wrapper.wrappedWidget(), "text")}

@@ -83,7 +83,7 @@ def session(wms_server, tmp_path_factory):
                 {"kind": "dialog", "label": "decimals", "press_run": False, "parameters": {
                     "INPUT": f"@layer:{LAYER_3857}", "PIXEL_SIZE": 0.0005 / 512}},
                 {"kind": "dialog", "label": "model", "algorithm": "model:edge_tile_model", "parameters": {
-                    "layer": f"@layer:{LAYER_3857}", "edge_tile:edges": outputs["model"]}},
+                    "layer": f"@layer:{LAYER_3857}", "@destination": outputs["model"]}},
             ],
         }
         results = run_desktop(plan, folder / "en", models=[edge_model()])
