@@ -8,6 +8,9 @@ url`` and ``outputurl``) are moved to the host and port it listens on.
 outputs, status documents and job rows of jobs finished longer ago than that
 (default: ``[cleanup] retention``), never those of a queued or running job; see
 :mod:`wps_server.jobs.retention`.
+
+``python -m wps_server worker --config FILE [--concurrency N] [--hostname NAME]`` runs a worker
+node of the distributed mode (``[jobs] broker`` and ``database`` set), Celery's worker underneath.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["cleanup"]:
         return cleanup(argv[1:])
+    if argv[:1] == ["worker"]:
+        return worker(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m wps_server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000)")
@@ -62,6 +67,31 @@ def cleanup(argv):
         parser.error(str(exc))
     print(retention.cleanup(older_than))
     return 0
+
+
+def worker(argv):
+    """``python -m wps_server worker``: a worker node of the distributed mode, until stopped (SIGTERM)."""
+    parser = argparse.ArgumentParser(prog="python -m wps_server worker",
+                                     description="Run a worker node of the distributed job mode.")
+    parser.add_argument("--config", action="append", default=[], metavar="FILE",
+                        help="configuration file read after the default pywps.cfg (repeatable)")
+    parser.add_argument("--concurrency", type=int, default=2, metavar="N",
+                        help="worker processes (default 2; at least 2: an area job's task waits for its blocks)")
+    parser.add_argument("--hostname", metavar="NAME", help="the node's name (default: Celery's, celery@HOST)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_configuration(args.config)
+    except ConfigError as exc:
+        parser.error(str(exc))
+    if not settings.jobs.distributed:
+        parser.error("the configuration sets no [jobs] broker and database: the embedded mode has no workers")
+    if args.concurrency < 2:
+        parser.error("--concurrency must be at least 2: an area job's task waits while its blocks run")
+    from .jobs.distributed.runner import task_limits
+    from .jobs.distributed.worker import run_worker
+
+    return run_worker(settings.jobs.broker, settings.jobs.database, concurrency=args.concurrency,
+                      hostname=args.hostname, **task_limits(settings.jobs))
 
 
 def _moved(url, args):
