@@ -272,9 +272,10 @@ def test_two_hundred_jobs_from_eight_clients_never_exceed_the_queue_limit(wms_se
             assert "ProcessSucceeded" in status, status
         with psycopg.connect(postgres_db.url) as connection:
             most_waiting = connection.execute("SELECT max(waiting) FROM admission_audit").fetchone()[0]
-            succeeded = connection.execute("SELECT count(*) FROM pywps_requests WHERE status = %s",
-                                           (WPS_STATUS.SUCCEEDED,)).fetchone()[0]
+            uuids = [location.rpartition("/")[2].removesuffix(".xml") for location in locations]
+            succeeded = connection.execute("SELECT count(*) FROM pywps_requests WHERE status = %s AND uuid = ANY(%s)",
+                                           (WPS_STATUS.SUCCEEDED, uuids)).fetchone()[0]
         assert 1 <= most_waiting <= QUEUE_LIMIT
-        assert succeeded == len(accepted)
+        assert succeeded == len(set(uuids)) == len(accepted)
     finally:
         deployment.stop()
