@@ -32,7 +32,7 @@ from sandbox.wps import WpsServer, write_config
 from wps_server.jobs.distributed.celery_app import make_app
 
 from .conftest import STARTUP_TIMEOUT, Worker
-from .test_area_chord import client_pid, slow_getmap
+from .test_area_chord import GETMAP_DELAY, client_pid, slow_getmap
 
 pytestmark = [pytest.mark.slow, pytest.mark.distributed, pytest.mark.timeout(1800)]
 
@@ -82,7 +82,8 @@ def cog_of(execution, port):
 class Deployment:
     """Two front ends and two worker nodes over one PostgreSQL, one Redis and one output folder."""
 
-    def __init__(self, folder: Path, wms_url: str, postgres, redis_server, queue_limit=-1):
+    def __init__(self, folder: Path, wms_url: str, postgres, redis_server, queue_limit=-1,
+                 time_limit=JOB_TIME_LIMIT):
         self.folder, self.wms_url, self.postgres, self.redis = folder, wms_url, postgres, redis_server
         self.shared = folder / "shared-output"
         self.shared.mkdir(parents=True)
@@ -90,7 +91,7 @@ class Deployment:
             "wms_extra": f"max_request_size = {REQUEST_SIDE}\n",
             "server_extra": f"maxprocesses = {queue_limit}\n",
             "extra_sections": (f"\n[jobs]\nbroker = {redis_server.url}\ndatabase = {postgres.url}\n"
-                               f"time_limit = {JOB_TIME_LIMIT}\n")}
+                               f"time_limit = {time_limit}\n")}
         self.front_ends, self.workers = [], []
         self.app = make_app(redis_server.url, postgres.url)
 
@@ -279,3 +280,23 @@ def test_two_hundred_jobs_from_eight_clients_never_exceed_the_queue_limit(wms_se
         assert succeeded == len(set(uuids)) == len(accepted)
     finally:
         deployment.stop()
+
+
+def test_a_job_past_its_time_limit_is_process_failed_saying_so(wms_server, postgres_db, redis_broker, tmp_path):
+    """12 blocks whose GetMaps each wait GETMAP_DELAY, on three free worker processes, cannot end
+    within the job's one second."""
+    assert 12 * GETMAP_DELAY / 3 > 1
+    with FaultyWms(slow_getmap(wms_server.url)) as wms:
+        deployment = Deployment(tmp_path, wms.url, postgres_db, redis_broker, time_limit="1s")
+        try:
+            deployment.start()
+            first, second = deployment.front_ends
+            execution, _ = run_async(first, second, area_inputs())
+            document = requests.get(execution.statusLocation, timeout=60).text
+        finally:
+            deployment.stop()
+    # OWSLib calls a ProcessFailed status "Exception"; the document itself, as the other front end serves it:
+    assert execution.status == "Exception"
+    assert "<wps:ProcessFailed>" in document and "exceeded its time limit" in document, document
+    messages = [e.text for e in execution.errors]
+    assert len(messages) == 1 and "exceeded its time limit" in messages[0], messages
