@@ -238,12 +238,13 @@ class RedisServer(LoopbackServer):
 class WpsWorker(LoopbackServer):
     """``python -m wps_server worker --config FILE`` in ``workdir``: a worker node of the distributed mode.
 
-    It listens on no port; it is ready once its log says so (Celery's ``ready.`` line, written after
-    it has connected to the broker). ``name`` is its Celery node name.
+    It listens on no port; it is ready once its log says so for both of its Celery workers (``NAME``
+    for blocks, ``jobs-NAME`` for jobs: Celery's ``ready.`` line, written once connected to the broker).
     """
 
     def __init__(self, workdir: Path, config_file: Path, name: str, *, concurrency: int = 2,
                  python: str | None = None):
+        """``concurrency``: processes for blocks, and as many for jobs."""
         super().__init__(workdir, "worker.log")
         self.config_file, self.name, self.concurrency = Path(config_file), name, concurrency
         self.python = python or sys.executable
@@ -254,7 +255,7 @@ class WpsWorker(LoopbackServer):
 
     def command(self, port):
         return [self.python, "-m", "wps_server", "worker", "--config", str(self.config_file),
-                "--hostname", self.name, "--concurrency", str(self.concurrency)]
+                "--hostname", self.name, "--concurrency", str(self.concurrency), "--jobs", str(self.concurrency)]
 
     def environment(self, port):
         return dict(os.environ)
@@ -264,7 +265,8 @@ class WpsWorker(LoopbackServer):
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 return False
-            if f"{self.name} ready." in self.log_tail(100_000):
+            log = self.log_tail(1_000_000)
+            if f"] {self.name} ready." in log and f"] jobs-{self.name} ready." in log:
                 return True
             time.sleep(0.2)
         return False

@@ -102,11 +102,16 @@ class Deployment:
         (node / "outputs").symlink_to(self.shared, target_is_directory=True)
         return node
 
-    def start(self):
+    def start(self, workers=True):
         for name in ("front-a", "front-b"):
             self.front_ends.append(WpsServer(self._node_folder(name), self.wms_url, **self.options).start())
+        return self.start_workers() if workers else self
+
+    def start_workers(self):
         for name in ("worker-a", "worker-b"):
-            folder = self._node_folder(name)
+            folder = self.folder / name
+            if not folder.exists():
+                self._node_folder(name)
             # Every node has the same public URLs: those of the first front end (a load balancer's, in production).
             config = write_config(folder, self.wms_url, port=self.front_ends[0].port, **self.options)
             command = [sys.executable, "-m", "wps_server", "worker", "--config", str(config),
@@ -116,8 +121,17 @@ class Deployment:
         self.wait_ready()
         return self
 
+    def restart_worker(self, index):
+        """Stop worker ``index`` (SIGTERM, then SIGKILL after a minute), start it again in its folder."""
+        worker = self.workers[index]
+        worker.stop()
+        self.workers[index] = Worker(worker.name, worker.folder, self.redis.url, self.postgres.url,
+                                     command=worker.process.args)
+        self.wait_ready()
+
     def wait_ready(self):
-        names, deadline = {w.name for w in self.workers}, time.monotonic() + STARTUP_TIMEOUT
+        names = {name for w in self.workers for name in (w.name, f"jobs-{w.name}")}  # blocks' and jobs' workers
+        deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             for worker in self.workers:
                 assert worker.process.poll() is None, f"worker {worker.name} exited:\n{worker.log()[-4000:]}"
@@ -283,9 +297,9 @@ def test_two_hundred_jobs_from_eight_clients_never_exceed_the_queue_limit(wms_se
 
 
 def test_a_job_past_its_time_limit_is_process_failed_saying_so(wms_server, postgres_db, redis_broker, tmp_path):
-    """12 blocks whose GetMaps each wait GETMAP_DELAY, on three free worker processes, cannot end
-    within the job's one second."""
-    assert 12 * GETMAP_DELAY / 3 > 1
+    """12 blocks whose GetMaps each wait GETMAP_DELAY, on the four block processes of two nodes, cannot
+    end within the job's one second."""
+    assert 12 * GETMAP_DELAY / 4 > 1
     with FaultyWms(slow_getmap(wms_server.url)) as wms:
         deployment = Deployment(tmp_path, wms.url, postgres_db, redis_broker, time_limit="1s")
         try:
@@ -300,3 +314,35 @@ def test_a_job_past_its_time_limit_is_process_failed_saying_so(wms_server, postg
     assert "<wps:ProcessFailed>" in document and "exceeded its time limit" in document, document
     messages = [e.text for e in execution.errors]
     assert len(messages) == 1 and "exceeded its time limit" in messages[0], messages
+
+
+def test_jobs_survive_a_restart_of_every_front_end_and_of_every_worker(wms_server, postgres_db, redis_broker,
+                                                                       reference, tmp_path):
+    """Jobs accepted while no worker runs wait in the broker; both front ends restart; the workers
+    start, then restart one after the other (SIGTERM: a warm shutdown, its running tasks finish):
+    every job succeeds, equal to the single-node run, read on either front end."""
+    deployment = Deployment(tmp_path, wms_server.url, postgres_db, redis_broker)
+    try:
+        deployment.start(workers=False)
+        first, second = deployment.front_ends
+        executions = [WebProcessingService(front_end.url, version="1.0.0", timeout=60).execute(
+            "get_raster_process", area_inputs(), output=[("image", True, GEOTIFF)], mode=ASYNC)
+            for front_end in (first, second, first, second)]
+        assert all(e.status == "ProcessAccepted" for e in executions), [e.status for e in executions]
+        for front_end in deployment.front_ends:
+            front_end.restart()
+        deployment.start_workers()
+        for index in range(len(deployment.workers)):
+            deployment.restart_worker(index)
+        for index, execution in enumerate(executions):
+            execution.statusLocation = on_port(execution.statusLocation, deployment.front_ends[index % 2].port)
+            deadline = time.monotonic() + DEADLINE
+            while not execution.isComplete():
+                assert time.monotonic() < deadline, f"still {execution.status} after {DEADLINE} s"
+                execution.checkStatus(sleepSecs=0.2)
+            assert execution.isSucceded(), [e.text for e in execution.errors]
+            values, *georeferencing = cog_of(execution, deployment.front_ends[(index + 1) % 2].port)
+            assert georeferencing == list(reference[1:])
+            assert np.array_equal(values, reference[0], equal_nan=True)
+    finally:
+        deployment.stop()

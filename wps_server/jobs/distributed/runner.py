@@ -6,8 +6,9 @@ then sends the job as the task :data:`~.tasks.JOB_TASK` (the job's uuid is the t
 PyWPS's stored request. A worker rebuilds the process from it and runs ``JobProcess.run_job``:
 status document in the shared output folder, row in PyWPS's table in PostgreSQL. An area of
 more than one block is spread over every worker as a chord (:func:`compute_area`): the job's
-task waits for it, polling its progress, so a worker node needs two processes or more
-(``--concurrency``) for jobs and blocks to share it. Nothing here knows a pid: a job whose
+task waits for it, polling its progress. Job tasks have a queue of their own
+(:data:`~.celery_app.JOB_QUEUE`) served by other worker processes than the blocks' queue, so
+waiting jobs can never hold every process their blocks need. Nothing here knows a pid: a job whose
 task failed, or outlived the per-job time limit, is found through Celery's result by whichever
 front end serves a status document next (:meth:`DistributedRunner.reap`).
 """
@@ -32,7 +33,7 @@ from ... import config
 from .. import store
 from ..execution import fail_status_document
 from ..process import restore_job
-from .celery_app import TASK_TIME_LIMIT, make_app
+from .celery_app import JOB_QUEUE, TASK_TIME_LIMIT, make_app
 from .progress import FAILED, FINISHED, SUCCEEDED, ProgressStore, sqlalchemy_url, store_for
 from .spec import AreaJobSpec
 from .tasks import JOB_TASK, submit_area
@@ -104,7 +105,7 @@ class DistributedRunner:
         """Send the job to the workers; its working folder here is not needed (a worker makes its own)."""
         time_limit = config.current().jobs.time_limit + JOB_GRACE
         celery_app().send_task(JOB_TASK, args=(str(process.uuid), wps_request.json), task_id=str(process.uuid),
-                               time_limit=time_limit)
+                               time_limit=time_limit, queue=JOB_QUEUE)
         process.clean()
 
     def finished(self, service):
