@@ -25,9 +25,10 @@ from urllib.parse import urlsplit, urlunsplit
 from pywps import configuration
 from werkzeug.serving import run_simple
 
-from .app import create_app, load_configuration
+from .app import EdgeService, create_app, load_configuration
 from .config import ConfigError, parse_duration
 from .jobs import retention
+from .processes import processes
 
 _WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
@@ -98,8 +99,11 @@ def worker(argv):
     if min(args.concurrency, args.jobs) < 1:
         parser.error("--concurrency and --jobs must be at least 1")
     from .jobs.distributed.celery_app import JOB_QUEUE, QUEUE
+    from .jobs.distributed.job import serve
     from .jobs.distributed.runner import task_limits
     from .jobs.distributed.worker import run_worker
+
+    serve(EdgeService(processes))
 
     jobs = None
     if args.queue is None:

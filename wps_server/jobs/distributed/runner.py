@@ -32,7 +32,6 @@ from qgis_plugin.core.area import AreaError
 from ... import config
 from .. import store
 from ..execution import fail_status_document
-from ..process import restore_job
 from .celery_app import JOB_QUEUE, TASK_TIME_LIMIT, make_app
 from .progress import FAILED, FINISHED, SUCCEEDED, ProgressStore, sqlalchemy_url, store_for
 from .spec import AreaJobSpec
@@ -149,26 +148,6 @@ def fail_job(uuid, message) -> bool:
     if failed and not fail_status_document(uuid, message):
         LOGGER.warning("job %s: no readable status document to mark failed", uuid)
     return failed
-
-
-@functools.lru_cache(maxsize=1)
-def _service():
-    """This worker process's PyWPS service (built once, after the configuration was loaded)."""
-    from ...app import EdgeService
-    from ...processes import processes
-
-    return EdgeService(processes)
-
-
-def run_stored_job(uuid: str, request_json: str) -> None:
-    """The job's task, on a worker: rebuild the process and run it, unless the job has ended
-    (a task re-delivered after its job finished, or was failed by a front end)."""
-    with store.session() as db:
-        row = db.get(dblog.ProcessInstance, uuid)
-        if row is None or row.status in store.FINISHED:
-            return
-    process, request, response = restore_job(_service(), uuid, request_json.encode("utf-8"))
-    process.run_job(request, response)
 
 
 def compute_area(job_id, tile, block_size: int, progress) -> str:

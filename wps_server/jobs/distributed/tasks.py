@@ -107,7 +107,7 @@ def register(app) -> None:
 
     @app.task(name=JOB_TASK, shared=False)
     def job(uuid, request_json):
-        from .runner import run_stored_job  # PyWPS and the processes: only where a job runs
+        from .job import run_stored_job  # PyWPS: only where a job runs
 
         run_stored_job(uuid, request_json)
 
