@@ -13,7 +13,7 @@ DEB_PACKAGES := qgis python3-qgis qgis-server python3-mapscript python3-gdal gda
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM := offscreen
 
-.PHONY: help install test test-engine test-server test-plugin test-server-pip lint bench serve cleanup demo \
+.PHONY: help install test test-engine test-server test-plugin test-server-pip lint bench serve cleanup demo cluster-demo \
         package deploy screenshot translations clean
 
 help: ## List the targets
@@ -66,6 +66,9 @@ cleanup: install ## Delete finished jobs' outputs and job rows older than [clean
 
 demo: install ## Run the whole product offline on a demo WMS, outputs in demo-output/
 	$(PY) -m demo
+
+cluster-demo: install ## The distributed mode on loopback: PostgreSQL, Redis, 2 front ends, 2 workers, an area job checked against one node
+	$(PY) -m demo.cluster
 
 package: ## Build dist/$(PLUGIN_NAME).zip for QGIS "Install from ZIP"
 	/usr/bin/python3 scripts/package_plugin.py --name $(PLUGIN_NAME) --output dist/$(PLUGIN_NAME).zip

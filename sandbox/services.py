@@ -3,6 +3,7 @@
 Both come from Debian's packages (``postgresql``, ``redis-server``; ``make install`` installs them)
 and run in temporary folders with generated passwords. Each is a context manager that stops what
 it started, also when starting failed half-way; ``restart()`` and ``stopped()`` serve fault tests.
+:class:`WpsWorker` runs a worker node of the server's distributed mode over them.
 
 PostgreSQL: ``initdb`` refuses to run as root, so as root every PostgreSQL program runs as the
 ``postgres`` user (``runuser``) on a data folder that user owns. Its binaries are under
@@ -23,6 +24,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -231,3 +233,40 @@ class RedisServer(LoopbackServer):
         self.stop()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class WpsWorker(LoopbackServer):
+    """``python -m wps_server worker --config FILE`` in ``workdir``: a worker node of the distributed mode.
+
+    It listens on no port; it is ready once its log says so for both of its Celery workers (``NAME``
+    for blocks, ``jobs-NAME`` for jobs: Celery's ``ready.`` line, written once connected to the broker).
+    """
+
+    def __init__(self, workdir: Path, config_file: Path, name: str, *, concurrency: int = 2,
+                 python: str | None = None):
+        """``concurrency``: processes for blocks, and as many for jobs."""
+        super().__init__(workdir, "worker.log")
+        self.config_file, self.name, self.concurrency = Path(config_file), name, concurrency
+        self.python = python or sys.executable
+
+    @property
+    def url(self) -> str:
+        return ""
+
+    def command(self, port):
+        return [self.python, "-m", "wps_server", "worker", "--config", str(self.config_file),
+                "--hostname", self.name, "--concurrency", str(self.concurrency), "--jobs", str(self.concurrency)]
+
+    def environment(self, port):
+        return dict(os.environ)
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + 3 * STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            log = self.log_tail(1_000_000)
+            if f"] {self.name} ready." in log and f"] jobs-{self.name} ready." in log:
+                return True
+            time.sleep(0.2)
+        return False

@@ -137,14 +137,36 @@ class CleanupSettings:
 
 @dataclass(frozen=True)
 class JobSettings:
-    """Asynchronous jobs: ``[server] parallelprocesses`` running, ``maxprocesses`` waiting (-1: no limit)."""
+    """Asynchronous jobs: ``[server] parallelprocesses`` running, ``maxprocesses`` waiting (-1: no limit);
+    ``[jobs] broker`` and ``database`` (both set: the distributed mode, see :mod:`wps_server.jobs`) and
+    ``time_limit`` (seconds a distributed job may run)."""
 
     parallel: int
     queued: int
+    broker: str | None = None
+    database: str | None = None
+    time_limit: float = 3600.0
+
+    @property
+    def distributed(self) -> bool:
+        return self.broker is not None
 
     @classmethod
     def from_config(cls) -> JobSettings:
-        return cls(_integer("server", "parallelprocesses"), _integer("server", "maxprocesses"))
+        broker, database = _text("jobs", "broker") or None, _text("jobs", "database") or None
+        if (broker is None) != (database is None):
+            given, missing = ("broker", "database") if database is None else ("database", "broker")
+            raise ConfigError(f"[jobs] {given} is set but [jobs] {missing} is not: the distributed mode needs "
+                              "both (a redis:// broker and a postgresql:// database), the embedded mode neither")
+        if broker is not None and not broker.startswith(("redis://", "rediss://")):
+            raise ConfigError(f"[jobs] broker must be a redis:// (or rediss://) URL, not {_scheme(broker)!r}")
+        if database is not None and _scheme(database) not in ("postgresql", "postgres"):
+            raise ConfigError(f"[jobs] database must be a postgresql:// URL, not {_scheme(database)!r}")
+        time_limit = parse_duration(_text("jobs", "time_limit") or "1h")
+        if time_limit <= 0:
+            raise ConfigError("[jobs] time_limit must be longer than 0 s")
+        return cls(_integer("server", "parallelprocesses"), _integer("server", "maxprocesses"), broker, database,
+                   time_limit)
 
 
 @dataclass(frozen=True)
@@ -193,6 +215,7 @@ def load(config_files: Iterable = ()) -> Settings:
     configuration.load_hardcoded_configuration()
     configuration.CONFIG.read([str(f) for f in files], encoding="utf-8")
     _resolve_paths(files)
+    _distributed_database()
     for section, key in _REQUIRED:
         if not _text(section, key):
             raise ConfigError(f"[{section}] {key} is not set: give it in a configuration file "
@@ -208,6 +231,19 @@ def load(config_files: Iterable = ()) -> Settings:
     for folder in (_current.output_folder, _current.work_folder):
         os.makedirs(folder, exist_ok=True)
     return _current
+
+
+def _distributed_database():
+    """In the distributed mode PyWPS's job table lives in ``[jobs] database`` too (through psycopg 3),
+    whatever ``[logging] database`` says: every front end and worker must see every job."""
+    database = _text("jobs", "database")
+    if database and _scheme(database) in ("postgresql", "postgres"):
+        url = "postgresql+psycopg://" + database.partition("://")[2]
+        configuration.CONFIG.set(*_DATABASE_KEY, url.replace("%", "%%"))
+
+
+def _scheme(url) -> str:
+    return str(url).partition("://")[0].lower()
 
 
 def current() -> Settings:

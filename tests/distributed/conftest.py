@@ -44,7 +44,8 @@ def redis_server():
 class Worker:
     """One worker node: ``python tests/support/celery_worker.py`` in a session of its own."""
 
-    def __init__(self, name, folder, broker, database):
+    def __init__(self, name, folder, broker, database, command=None):
+        """``command``: the node's command line (default: the test worker script)."""
         self.name, self.folder = name, Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.log_file = self.folder / "worker.log"
@@ -52,7 +53,7 @@ class Worker:
                    WMSEDGE_TASK_TIME_LIMIT=str(TASK_TIME_LIMIT), WMSEDGE_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
                    PYTHONPATH=str(REPOSITORY))
         with open(self.log_file, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, str(WORKER_SCRIPT)], cwd=self.folder, env=env,
+            self.process = subprocess.Popen(command or [sys.executable, str(WORKER_SCRIPT)], cwd=self.folder, env=env,
                                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                             start_new_session=True)
 
@@ -62,6 +63,10 @@ class Worker:
     def blocks_done(self) -> int:
         """Block tasks this node's log reports done."""
         return len(re.findall(r"Task wmsedge\.area\.block\[[^]]+\] succeeded", self.log()))
+
+    def received(self, task) -> int:
+        """Tasks named ``task`` this node's log reports received."""
+        return len(re.findall(rf"Task {re.escape(task)}\[[^]]+\] received", self.log()))
 
     def kill(self):
         """SIGKILL the whole node at once, as if its machine had gone."""

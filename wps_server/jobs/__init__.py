@@ -2,7 +2,10 @@
 
 A process derives from :class:`.process.JobProcess` and is then only inputs, outputs and
 ``_handler``; the runner decides where and when its jobs run. The embedded runner
-(:mod:`.embedded`, the default) forks a process on the machine that accepted the job. Modules:
+(:mod:`.embedded`, the default) forks a process on the machine that accepted the job; the
+distributed runner (:mod:`.distributed`, when ``[jobs]`` sets a broker and a database) sends it to
+Celery workers. Each is imported by name only when configured, so the embedded mode never
+imports Celery, Redis or psycopg. Modules:
 :mod:`.store` (job rows through SQLAlchemy), :mod:`.execution` (status documents and rows as a
 job runs), :mod:`.retention` (deleting old jobs).
 """
@@ -10,7 +13,10 @@ job runs), :mod:`.retention` (deleting old jobs).
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Protocol
+
+from .. import config
 
 
 class Runner(Protocol):
@@ -39,9 +45,16 @@ class Runner(Protocol):
         """Fail the jobs that can no longer progress; return their uuids."""
 
 
-@functools.lru_cache(maxsize=1)
-def runner() -> Runner:
-    """The configured runner of this process."""
-    from .embedded import EmbeddedRunner
+_RUNNERS = {False: ("wps_server.jobs.embedded", "EmbeddedRunner"),
+            True: ("wps_server.jobs.distributed.runner", "DistributedRunner")}
 
-    return EmbeddedRunner()
+
+def runner() -> Runner:
+    """The configured runner of this process (one per mode)."""
+    return _runner(config.current().jobs.distributed)
+
+
+@functools.lru_cache(maxsize=2)
+def _runner(distributed: bool) -> Runner:
+    module, name = _RUNNERS[distributed]
+    return getattr(importlib.import_module(module), name)()

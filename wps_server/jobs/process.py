@@ -3,11 +3,13 @@ outputs, ``_handler`` and, optionally, :meth:`JobProcess.check_request`."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
 from pywps import Process
 from pywps.app.exceptions import ProcessError
+from pywps.app.WPSRequest import WPSRequest
 from pywps.response.status import WPS_STATUS
 
 from .. import config
@@ -89,3 +91,22 @@ class JobProcess(Process):
         folder = os.path.join(config.current().output_folder, str(self.uuid))
         os.makedirs(folder, exist_ok=True)
         return folder
+
+
+def restore_job(service, uuid, request_json: bytes):
+    """A stored job's process, request and response, as PyWPS's ``launch_next_process`` rebuilds
+    them from ``dblog.store_process``'s JSON (written by this server: trusted), with our response."""
+    stored = json.loads(request_json.decode("utf-8"))
+    process = service.prepare_process_for_execution(stored["identifier"])
+    for definitions in stored.get("inputs", {}).values():
+        for definition in definitions if isinstance(definitions, list) else [definitions]:
+            if isinstance(definition, dict) and "workdir" in definition:
+                definition["workdir"] = process.workdir  # PyWPS would create the old, removed one again
+    request = WPSRequest()
+    request.restore_json(stored)
+    for identifier, inputs in request.inputs.items():  # PyWPS's BoundingBoxInput.from_json drops the CRS
+        definitions = stored["inputs"][identifier]
+        for inpt, definition in zip(inputs, definitions if isinstance(definitions, list) else [definitions]):
+            if isinstance(definition, dict) and definition.get("crs") and hasattr(inpt, "crs"):
+                inpt.crs = definition["crs"]
+    return process, request, process.resume_job(uuid, request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import tempfile
 import time
 
@@ -213,10 +214,16 @@ class GetRasterProcess(JobProcess):
                 folder = stack.enter_context(tempfile.TemporaryDirectory(
                     dir=config.current().work_folder)) if request.raw else self.workdir
                 path = os.path.join(folder, GEOTIFF_NAME)
-            sink = CogSink(path, plan, tile.crs) if geotiff else ArraySink(tile.grid)
+            spread = geotiff and self.async_ and len(plan) > 1 and config.current().jobs.distributed
+            sink = None if spread else CogSink(path, plan, tile.crs) if geotiff else ArraySink(tile.grid)
             try:
-                run_area(plan, source, sink, tile.method, concurrency=min(settings.requests_per_host, len(plan)),
-                         retry=RetryPolicy(settings.retries if self.async_ else 0), progress=blocks_done)
+                if spread:
+                    from ..jobs.distributed.runner import compute_area  # only in the distributed mode
+
+                    shutil.move(compute_area(self.uuid, tile, block_size, blocks_done), path)
+                else:
+                    run_area(plan, source, sink, tile.method, concurrency=min(settings.requests_per_host, len(plan)),
+                             retry=RetryPolicy(settings.retries if self.async_ else 0), progress=blocks_done)
             except AreaError as exc:
                 self.failure = _ows_failure(exc)
                 raise ProcessError(self.failure.description) from exc

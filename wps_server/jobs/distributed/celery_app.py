@@ -21,6 +21,9 @@ from . import tasks
 from .progress import sqlalchemy_url
 
 QUEUE = "wmsedge"
+#: Whole jobs (``tasks.JOB_TASK``): a queue of their own, consumed by processes of their own, so that
+#: jobs waiting for their blocks never take every process that could compute those blocks.
+JOB_QUEUE = "wmsedge.jobs"
 #: Hard time limit of one task (one block, or the assembly), in seconds.
 TASK_TIME_LIMIT = 900
 #: Seconds a result stays in Redis: long enough for every front end to read the job's end.

@@ -27,6 +27,8 @@ from .spec import AreaJobSpec
 BLOCK_TASK = "wmsedge.area.block"
 ASSEMBLE_TASK = "wmsedge.area.assemble"
 FAILED_TASK = "wmsedge.area.failed"
+#: A whole asynchronous Execute: (job uuid, PyWPS's stored request JSON); see :mod:`.runner`.
+JOB_TASK = "wmsedge.job.run"
 
 
 class StagingSink:
@@ -102,6 +104,12 @@ def register(app) -> None:
     @app.task(name=BLOCK_TASK, shared=False)
     def block(spec_data, row, col):
         return run_block(database, spec_data, row, col)
+
+    @app.task(name=JOB_TASK, shared=False)
+    def job(uuid, request_json):
+        from .job import run_stored_job  # PyWPS: only where a job runs
+
+        run_stored_job(uuid, request_json)
 
     @app.task(name=ASSEMBLE_TASK, shared=False)
     def assemble(block_results, spec_data, destination):

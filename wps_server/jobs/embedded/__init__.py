@@ -8,19 +8,18 @@ assumes that one machine runs every worker and job, which is what gunicorn does.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import multiprocessing
 import sqlite3
 
 from pywps import dblog
-from pywps.app.WPSRequest import WPSRequest
 from pywps.exceptions import ServerBusy
 from sqlalchemy import text
 
 from ... import config
 from .. import store
 from ..execution import JobResponse, fail_status_document
+from ..process import restore_job
 from .reaper import reap, record_process
 from .slots import slot_lock
 
@@ -110,15 +109,7 @@ class EmbeddedRunner:
 
     def _start_stored(self, service, uuid, request_json):
         """Run a stored request as PyWPS's ``launch_next_process`` does, with our response class."""
-        stored = json.loads(request_json.decode("utf-8"))  # stored by this server: trusted
-        process = service.prepare_process_for_execution(stored["identifier"])
-        for definitions in stored.get("inputs", {}).values():
-            for definition in definitions if isinstance(definitions, list) else [definitions]:
-                if isinstance(definition, dict) and "workdir" in definition:
-                    definition["workdir"] = process.workdir  # PyWPS would create the old, removed one again
-        request = WPSRequest()
-        request.restore_json(stored)
-        response = process.resume_job(uuid, request)
+        process, request, response = restore_job(service, uuid, request_json)
         self.start(process, request, response)
 
 
