@@ -27,7 +27,7 @@ from pywps import dblog
 from pywps.exceptions import ServerBusy
 from pywps.response.status import WPS_STATUS
 
-from qgis_plugin.core.area import AreaError
+from wmsedge_engine.area import AreaError
 
 from ... import config
 from .. import store
