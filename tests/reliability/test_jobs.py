@@ -214,11 +214,13 @@ def test_a_reused_pid_does_not_keep_a_dead_job_running(make_server, gate):
     job = start(server)
     wait_for(job, running)
     [process] = job_processes(server)
-    process.send_signal(signal.SIGKILL)
+    # The record is pointed at the master first, then the job's process is killed: in the other order
+    # a reaper run in between (any status request) would name the job's own pid.
     with database(server) as connection:
         connection.execute("UPDATE pywps_wmsedge_jobs SET pid = ? WHERE uuid = ?", (server.process.pid, job_uuid(job)))
         connection.execute("UPDATE pywps_requests SET pid = ? WHERE uuid = ?", (server.process.pid, job_uuid(job)))
         connection.commit()
+    process.send_signal(signal.SIGKILL)
     name, text = wait_for(job, finished)
     assert name == "ProcessFailed" and f"pid {server.process.pid}" in text
 
