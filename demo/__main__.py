@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -222,21 +222,29 @@ def compare_geotiffs(first, second):
     return arrays[0].shape
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=ROOT / "demo-output",
-                        help="where to write (default: %(default)s)")
-    args = parser.parse_args(argv)
-    output = args.output.resolve()
+@contextmanager
+def demo_session(argv, description, default_output, prefix):
+    """A demo's command line, its fresh output folder, its timed stages and the demo WMS (QGIS Server);
+    yields (output, stages, scratch folder, servers stack, wms). Every server entered into the stack is
+    stopped at the end, also on Ctrl-C or failure."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--output", type=Path, default=default_output, help="where to write (default: %(default)s)")
+    output = parser.parse_args(argv).output.resolve()
     if output.exists():
         shutil.rmtree(output)
     output.mkdir(parents=True)
     stages = Stages()
-    with tempfile.TemporaryDirectory(prefix="wmsedge-demo-") as scratch, ExitStack() as servers:
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch, ExitStack() as servers:
         scratch = Path(scratch)
         project = stages.run("generate the demo WMS project", build_project, scratch / "wms-data")
         wms = servers.enter_context(stages.run("start QGIS Server (WMS)", QgisServer(project, scratch).start))
         print(f"   WMS at {wms.url}")
+        yield output, stages, scratch, servers, wms
+
+
+def main(argv=None):
+    with demo_session(argv, __doc__.splitlines()[0], ROOT / "demo-output", "wmsedge-demo-") as session:
+        output, stages, scratch, servers, wms = session
         wps = servers.enter_context(stages.run("start the WPS (gunicorn)", WpsServer(
             scratch / "wps", wms.url, wms_extra=f"max_request_size = {DEMO_REQUEST_SIDE}\n").start))
         print(f"   WPS at {wps.url}")

@@ -12,19 +12,15 @@ Every process started here is stopped on exit, also on Ctrl-C or failure.
 
 from __future__ import annotations
 
-import argparse
 import re
-import shutil
 import sys
-import tempfile
-from contextlib import ExitStack
 from pathlib import Path
 
 from sandbox.services import PostgresServer, RedisServer, WpsWorker
-from sandbox.wms import LAYER_WORLD, QgisServer, build_project
+from sandbox.wms import LAYER_WORLD
 from sandbox.wps import WpsServer, write_config
 
-from .__main__ import DEMO_REQUEST_SIDE, ROOT, Stages, area_request, compare_geotiffs, run_async
+from .__main__ import DEMO_REQUEST_SIDE, ROOT, area_request, compare_geotiffs, demo_session, run_async
 
 # A smaller area than make demo's (Europe at 0.04 degree pixels): 1000 x 625 pixels, 4 x 2 blocks.
 AREA_EXTENT, AREA_PIXEL = (-10.0, 35.0, 30.0, 60.0), 0.04
@@ -43,19 +39,8 @@ def blocks_per_worker(workers) -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=ROOT / "demo-output" / "cluster",
-                        help="where to write (default: %(default)s)")
-    args = parser.parse_args(argv)
-    output = args.output.resolve()
-    if output.exists():
-        shutil.rmtree(output)
-    output.mkdir(parents=True)
-    stages = Stages()
-    with tempfile.TemporaryDirectory(prefix="wmsedge-cluster-") as scratch, ExitStack() as servers:
-        scratch = Path(scratch)
-        project = stages.run("generate the demo WMS project", build_project, scratch / "wms-data")
-        wms = servers.enter_context(stages.run("start QGIS Server (WMS)", QgisServer(project, scratch).start))
+    with demo_session(argv, __doc__.splitlines()[0], ROOT / "demo-output" / "cluster", "wmsedge-cluster-") as session:
+        output, stages, scratch, servers, wms = session
         postgres = servers.enter_context(stages.run("start PostgreSQL", PostgresServer().start))
         redis = servers.enter_context(stages.run("start Redis", RedisServer().start))
         print(f"   PostgreSQL on 127.0.0.1:{postgres.port}, Redis on 127.0.0.1:{redis.port}")
