@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 from owslib.crs import Crs
-from pywps import Service, configuration, dblog
+from pywps import Service, dblog
 from pywps.app.WPSRequest import WPSRequest
 from pywps.exceptions import FileSizeExceeded, InvalidParameterValue, MissingParameterValue, NoApplicableCode
 from pywps.response.status import WPS_STATUS
@@ -225,7 +225,7 @@ class Application:
         XML with a document type declaration is refused: WPS requests have none,
         and entities (XXE, billion laughs) are best never parsed at all.
         """
-        limit = _max_request_bytes()
+        limit = config.current().max_request_bytes
         declared = _content_length(environ)
         if declared is not None and declared > limit:
             return self.service(environ, start_response)  # PyWPS refuses it without reading it
@@ -294,12 +294,6 @@ def load_configuration(config_files: Iterable = ()) -> config.Settings:
     settings = config.load(config_files)
     runner().prepare()
     return settings
-
-
-def _max_request_bytes():
-    """``[server] maxrequestsize`` in bytes, as PyWPS computes it."""
-    size = configuration.get_config_value("server", "maxrequestsize")
-    return int(configuration.get_size_mb(size) * 1024 * 1024)
 
 
 def _content_length(environ):

@@ -179,6 +179,7 @@ class Settings:
     work_folder: str
     database: str
     storage_copy_function: str
+    max_request_bytes: int
     wms: WmsSettings
     jobs: JobSettings
     cleanup: CleanupSettings
@@ -203,6 +204,7 @@ class Settings:
             url=_text("server", "url"), output_url=_text("server", "outputurl"),
             output_folder=_text("server", "outputpath"), work_folder=_text("server", "workdir"),
             database=_text(*_DATABASE_KEY), storage_copy_function=_text("server", "storage_copy_function"),
+            max_request_bytes=int(configuration.get_size_mb(_text("server", "maxrequestsize")) * 1024 * 1024),
             wms=WmsSettings.from_config(), jobs=JobSettings.from_config(), cleanup=CleanupSettings.from_config())
         settings.wps_path  # noqa: B018 - checks the URL
         return settings
