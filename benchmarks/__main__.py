@@ -10,7 +10,7 @@ import platform
 import sys
 import time
 
-from . import area, engine, fast_wms, load, tile
+from . import area, cluster, engine, fast_wms, load, tile
 from .servers import running_servers
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -44,8 +44,10 @@ def main():
         fast_lines, fast_headline = fast_wms.run(servers.folder)
         print("areas: MapServer with MaxWidth 2048, the pipeline, the fetch alone and GDAL ...", file=sys.stderr)
         area_lines, area_headline = area.run(servers.folder)
+        print("scale-out: PostgreSQL, Redis, a front end and one then two worker nodes ...", file=sys.stderr)
+        cluster_lines, cluster_headline = cluster.run(servers.folder)
     rows += (tile.targets(tile_headline) + load.targets(load_headline) + fast_wms.targets(fast_headline)
-             + area.targets(area_headline))
+             + area.targets(area_headline) + cluster.targets(cluster_headline))
     minutes = (time.perf_counter() - started) / 60
     text = [
         "# Benchmarks", "",
@@ -56,7 +58,7 @@ def main():
         f"{load_average()} at the end (the machine is shared: figures vary by several ms between runs)", "",
         "## Targets", "", "| target | measured | met | why not |", "| --- | --- | --- | --- |",
         *[f"| {target} | {measured} | {'yes' if met else '**no**'} | {why} |" for target, measured, met, why in rows],
-        "", *engine_lines, *opencv_lines, *fast_lines, *area_lines, *tile_lines, *load_lines,
+        "", *engine_lines, *opencv_lines, *fast_lines, *area_lines, *cluster_lines, *tile_lines, *load_lines,
     ]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(text) + "\n")
     for target, measured, met, _ in rows:

@@ -50,24 +50,24 @@ def bounds(side=RASTER_SIDE):
     return (XMIN, YMAX - side * PIXEL, XMIN + side * PIXEL, YMAX)
 
 
-def write_raster(path: Path) -> Path:
-    """An RGB GeoTIFF of RASTER_SIDE² pixels, written in strips: ramps, a checkerboard and some noise."""
+def write_raster(path: Path, side: int = RASTER_SIDE) -> Path:
+    """An RGB GeoTIFF of ``side``² pixels from (XMIN, YMAX), written in strips: ramps, a checkerboard, noise."""
     import rasterio
     from rasterio.crs import CRS
     from rasterio.transform import Affine
     from rasterio.windows import Window
 
-    profile = {"driver": "GTiff", "width": RASTER_SIDE, "height": RASTER_SIDE, "count": 3, "dtype": "uint8",
+    profile = {"driver": "GTiff", "width": side, "height": side, "count": 3, "dtype": "uint8",
                "crs": CRS.from_epsg(4326), "transform": Affine(PIXEL, 0.0, XMIN, 0.0, -PIXEL, YMAX),
                "tiled": True, "blockxsize": 512, "blockysize": 512, "photometric": "RGB", "BIGTIFF": "IF_SAFER"}
     generator = np.random.default_rng(13)
     with rasterio.open(path, "w", **profile) as dataset:
-        for row0 in range(0, RASTER_SIDE, 512):
-            rows, cols = np.indices((min(512, RASTER_SIDE - row0), RASTER_SIDE))
+        for row0 in range(0, side, 512):
+            rows, cols = np.indices((min(512, side - row0), side))
             rows += row0
             noise = generator.integers(0, 3, rows.shape)
             bands = [(cols // 4 + noise) % 256, (rows // 4) % 256, 60 + 120 * ((rows // 64 + cols // 64) % 2)]
-            dataset.write(np.stack(bands).astype(np.uint8), window=Window(0, row0, RASTER_SIDE, rows.shape[0]))
+            dataset.write(np.stack(bands).astype(np.uint8), window=Window(0, row0, side, rows.shape[0]))
     return path
 
 
