@@ -32,7 +32,7 @@ $(STAMP): requirements/dev.txt requirements/constraints.txt pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
-test: install ## Run every test: engine, server, plugin, then the server in a pip-only venv
+test: install ## Run every test: engine, server, distributed mode, plugin and desktop, then the server in a pip-only venv
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-server-pip
 
