@@ -25,6 +25,7 @@ from pywps.response.status import WPS_STATUS
 from rasterio.io import MemoryFile
 from server.helpers import execute_xml
 from support.fault_wms import FaultyWms
+from support.owslib_jobs import follow
 
 from sandbox.services import PostgresServer, RedisServer
 from sandbox.wms import LAYER_3857, RASTERS
@@ -63,12 +64,7 @@ def run_async(submit_to, poll_on, inputs):
         "get_raster_process", inputs, output=[("image", True, GEOTIFF)], mode=ASYNC)
     assert execution.statusLocation, [e.text for e in execution.errors]
     execution.statusLocation = on_port(execution.statusLocation, poll_on.port)
-    statuses, deadline = [], time.monotonic() + DEADLINE
-    while not execution.isComplete():
-        assert time.monotonic() < deadline, f"still {execution.status} after {DEADLINE} s"
-        execution.checkStatus(sleepSecs=0.2)
-        statuses.append((execution.percentCompleted, execution.statusMessage))
-    return execution, statuses
+    return execution, follow(execution, DEADLINE)
 
 
 def cog_of(execution, port):

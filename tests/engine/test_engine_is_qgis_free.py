@@ -30,32 +30,27 @@ def test_engine_imports_only_stdlib_numpy_pillow_requests():
         assert not foreign, f"{name} imports {sorted(foreign)}"
 
 
+def output_with_blocked(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter where qgis, Qt, PyWPS and GDAL cannot be imported."""
+    blocker = ("import sys\n"
+               "for name in ('qgis', 'PyQt5', 'PyQt6', 'pywps', 'osgeo'):\n"
+               "    sys.modules[name] = None\n")
+    result = subprocess.run([sys.executable, "-c", blocker + code], cwd=CORE.parents[1], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_engine_imports_with_qgis_qt_and_pywps_blocked():
-    blocker = (
-        "import sys\n"
-        "for name in ('qgis', 'PyQt5', 'pywps', 'osgeo'):\n"
-        "    sys.modules[name] = None\n"
+    assert output_with_blocked(
         "import wmsedge_engine as core\n"
         "import wmsedge_engine.area.pipeline, wmsedge_engine.area.wms_source\n"
         "import numpy\n"
-        "print(core.edge_filter(numpy.ones((3, 3)), 'sobel_x').sum())\n"
-    )
-    root = CORE.parents[1]
-    result = subprocess.run([sys.executable, "-c", blocker], cwd=root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "0.0"
+        "print(core.edge_filter(numpy.ones((3, 3)), 'sobel_x').sum())\n") == "0.0"
 
 
 def test_the_plugins_wps_protocol_imports_with_qgis_and_qt_blocked():
     """The WPS protocol and its rules are plain Python too: only the client's transport needs QGIS."""
-    blocker = (
-        "import sys\n"
-        "for name in ('qgis', 'PyQt5', 'PyQt6', 'pywps', 'osgeo'):\n"
-        "    sys.modules[name] = None\n"
+    assert output_with_blocked(
         "import qgis_plugin.wps.protocol as protocol, qgis_plugin.wps.rules as rules\n"
-        "print(protocol.execute_request_xml('p', [], []).startswith(b'<?xml'))\n"
-    )
-    root = CORE.parents[1]
-    result = subprocess.run([sys.executable, "-c", blocker], cwd=root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "True"
+        "print(protocol.execute_request_xml('p', [], []).startswith(b'<?xml'))\n") == "True"

@@ -20,6 +20,7 @@ from owslib.util import ServiceException
 from owslib.wps import ASYNC, SYNC, BoundingBoxDataInput, WebProcessingService
 from rasterio.io import MemoryFile
 from support.fault_wms import FaultyWms, first_getmap_of_each_bbox_busy, relay
+from support.owslib_jobs import follow
 from support.reference import stored_gradient
 
 from sandbox.wms import LAYER_3857, RASTERS
@@ -60,12 +61,7 @@ def area_inputs(method):
 
 def run_async(wps, inputs, mime_type=GEOTIFF):
     execution = wps.execute("get_raster_process", inputs, output=[("image", True, mime_type)], mode=ASYNC)
-    statuses, deadline = [], time.monotonic() + DEADLINE
-    while not execution.isComplete():
-        assert time.monotonic() < deadline, f"still {execution.status} after {DEADLINE} s"
-        execution.checkStatus(sleepSecs=0.2)
-        statuses.append((execution.percentCompleted, execution.statusMessage))
-    return execution, statuses
+    return execution, follow(execution, DEADLINE)
 
 
 @pytest.mark.slow
