@@ -156,6 +156,8 @@ def wps_in_process(servers, mime_type, profile=False, *, config=None, body=None,
     from werkzeug.test import Client
 
     import wmsedge_engine.wms as engine_wms
+    from wmsedge_engine.area import pipeline as area_pipeline
+    from wmsedge_engine.area.cog import CogSink
     from wps_server.app import EdgeService, create_app
     from wps_server.jobs import embedded, store
     from wps_server.jobs.embedded import reaper
@@ -173,9 +175,9 @@ def wps_in_process(servers, mime_type, profile=False, *, config=None, body=None,
     targets = [
         (engine_wms.WmsClient, "_get", "wms_wait"),
         (engine_wms, "decode_image", "decode"),
-        (wps_get_raster, "edge_filter", "filter"),
+        (area_pipeline, "edge_filter", "filter"),
         (wps_get_raster, "png_bytes", "encode"),
-        (wps_get_raster, "geotiff_bytes", "encode"),
+        (CogSink, "commit", "encode"),
         (EdgeService, "prepare_process_for_execution", "process_copy"),
         *database,
     ]

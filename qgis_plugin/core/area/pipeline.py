@@ -62,6 +62,20 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     stop = threading.Event()
+    if len(plan) == 1:
+        # A tile: one block, computed in the calling thread (a pool would cost more than the block
+        # itself on a 512² tile); a source that honours cancel stops it, the check follows.
+        try:
+            compute_block(plan.block(0, 0), source, sink, method, retry, stop)
+            if is_canceled is not None and is_canceled():
+                raise AreaCanceled("the area run was canceled")
+            if progress is not None:
+                progress(1.0)
+            sink.commit()
+        except BaseException:
+            sink.abort()
+            raise
+        return
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="wmsedge-block")
     blocks, pending, done = iter(plan), set(), 0
 
