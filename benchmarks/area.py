@@ -3,14 +3,17 @@
 A fast WMS (MapServer, ``sandbox.mapserver``) serves an RGB raster of ``RASTER_SIDE`` pixels and
 advertises a MaxWidth/MaxHeight of ``REQUEST_SIDE`` (its MAXSIZE). Each area is the raster's own
 grid (no resampling), ``N`` x ``N`` pixels from its second row and column, so that every halo lies
-inside it. Each run is a separate Python process (its peak RSS is its own) and is timed end to end:
+inside it. Each run is a separate Python process, timed end to end; its peak RSS is its own
+``VmHWM`` (the kernel's ``ru_maxrss`` of an exec'd child would also count the peak of the process
+that started it):
 
 - *pipeline*: ``wmsedge`` itself: plan, concurrent fetch (4 at once), ``sobel_x``, COG;
 - *fetch alone*: the same GetMap requests at the same concurrency, the images decoded and dropped
   (the ceiling of anything that fetches these pixels through this WMS);
 - *GDAL*: what a user would otherwise do to get the same pixels, without any filtering: GDAL's WMS
   driver (``gdal_translate`` of a GDAL_WMS description, blocks of ``REQUEST_SIDE``, 4 connections)
-  writing a COG with the same compression.
+  writing a COG with the same compression; run as ``gdal.Translate`` in the child, so that its
+  memory is counted the same way.
 
 CPU is split between MapServer's process tree and the run's own process (psutil).
 """
@@ -114,10 +117,15 @@ def child(kind: str, url: str, side: int, output: str) -> dict:
             report["after_cancel"] = time.perf_counter() - asked[0]
         report["left"] = sorted(p.name for p in Path(output).parent.iterdir())
     report["seconds"] = time.perf_counter() - start
+    return {**report, **own_usage()}
+
+
+def own_usage() -> dict:
+    """This process's CPU seconds and peak RSS (``VmHWM``, in MiB)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    report["cpu"] = usage.ru_utime + usage.ru_stime
-    report["max_rss_mib"] = usage.ru_maxrss / 1024
-    return report
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    return {"cpu": usage.ru_utime + usage.ru_stime, "max_rss_mib": peak_kib / 1024}
 
 
 def gdal_wms_xml(url: str) -> str:
@@ -148,12 +156,23 @@ def gdal_download(url: str, side: int, folder: Path, mapserver: MapServer) -> di
     description = folder / "wms.xml"
     description.write_text(gdal_wms_xml(url))
     output = folder / f"gdal_{side}.tif"
-    command = ["gdal_translate", "-q", "-srcwin", "1", "1", str(side), str(side), "-of", "COG",
-               "-co", "COMPRESS=ZSTD", "-co", "LEVEL=1", "-co", "NUM_THREADS=ALL_CPUS",
-               "--config", "GDAL_MAX_CONNECTIONS", str(CONCURRENCY), str(description), str(output)]
-    report = run_child([sys.executable, "-m", "benchmarks.area", "gdal", json.dumps(command), "0", ""], mapserver)
+    report = run_child([sys.executable, "-m", "benchmarks.area", "gdal", str(description), str(side), str(output)],
+                       mapserver)
     output.unlink()
     return report
+
+
+def gdal_translate(description: str, side: int, output: str) -> dict:
+    """``gdal_translate -srcwin 1 1 N N -of COG`` of the GDAL_WMS description, in this process."""
+    from osgeo import gdal
+
+    gdal.SetConfigOption("GDAL_MAX_CONNECTIONS", str(CONCURRENCY))
+    options = gdal.TranslateOptions(srcWin=[1, 1, side, side], format="COG",
+                                    creationOptions=["COMPRESS=ZSTD", "LEVEL=1", "NUM_THREADS=ALL_CPUS"])
+    start = time.perf_counter()
+    if gdal.Translate(output, description, options=options) is None:
+        raise RuntimeError(gdal.GetLastErrorMsg())
+    return {"seconds": time.perf_counter() - start, **own_usage()}
 
 
 def run(folder: Path):
@@ -235,16 +254,7 @@ def targets(headline):
     ]
 
 
-def measured_command(command: list) -> dict:
-    """Run ``command``; its wall time, CPU and peak RSS, as for the other runs."""
-    start = time.perf_counter()
-    subprocess.run(command, check=True, timeout=1800)
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"seconds": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
-            "max_rss_mib": usage.ru_maxrss / 1024}
-
-
 if __name__ == "__main__":
     kind, argument, side, output = sys.argv[1:5]
-    print(json.dumps(measured_command(json.loads(argument)) if kind == "gdal" else child(kind, argument, int(side),
-                                                                                           output)))
+    print(json.dumps(gdal_translate(argument, int(side), output) if kind == "gdal"
+                     else child(kind, argument, int(side), output)))

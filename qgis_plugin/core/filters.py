@@ -67,7 +67,8 @@ _thread_buffers = threading.local()
 _luma_weights = np.empty(0, dtype=np.float32)
 
 
-def edge_filter(image, method: str, *, halo: bool = False, workers: int | None = None) -> np.ndarray:
+def edge_filter(image, method: str, *, halo: bool = False, workers: int | None = None,
+                out: np.ndarray | None = None) -> np.ndarray:
     """Return the ``method`` gradient of ``image`` as a float32 array.
 
     ``image`` is a 2-D gray array or an H x W x C array with C = 1 (gray),
@@ -75,6 +76,8 @@ def edge_filter(image, method: str, *, halo: bool = False, workers: int | None =
     With ``halo=True`` the result is two pixels smaller in each dimension.
     ``workers``: threads to share the strips; None is one per usable core, and
     the calling thread alone for small inputs. The result does not depend on it.
+    ``out``: a C-contiguous float32 array of the result's shape to write into and
+    return (a caller computing many blocks reuses one instead of allocating each).
     Raises ``ValueError`` for an unknown method, a wrong shape or an empty input.
     """
     family, direction = _parse_method(method)
@@ -82,7 +85,11 @@ def edge_filter(image, method: str, *, halo: bool = False, workers: int | None =
     gray_source, alpha = _split_channels(array)
     height, width = gray_source.shape[0], gray_source.shape[1]
     out_height, out_width = (height - 2, width - 2) if halo else (height, width)
-    out = np.empty((out_height, out_width), dtype=np.float32)
+    if out is None:
+        out = np.empty((out_height, out_width), dtype=np.float32)
+    elif out.shape != (out_height, out_width) or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float32 array of {out_height} x {out_width}, "
+                         f"not {out.dtype} {' x '.join(map(str, out.shape))}")
     weight = _SMOOTHING[family]
     strip_rows = max(1, _STRIP_ELEMENTS // width)
 

@@ -239,6 +239,24 @@ def test_default_threads_on_a_large_input_equal_one_thread():
         np.testing.assert_array_equal(bits(edge_filter(rgba, method)), bits(edge_filter(rgba, method, workers=1)))
 
 
+@pytest.mark.parametrize("halo", [False, True])
+def test_a_reused_result_buffer_gets_every_pixel_anew(halo):
+    rgba = image_with_bands((300, 200), np.uint8, 4, seed=4)
+    rows, cols = (298, 198) if halo else (300, 200)
+    buffer = np.full((rows, cols), 12345.0, dtype=np.float32)  # stale values of an earlier block
+    for method in METHODS:
+        result = edge_filter(rgba, method, halo=halo, out=buffer)
+        assert result is buffer
+        np.testing.assert_array_equal(bits(result), bits(edge_filter(rgba, method, halo=halo)))
+
+
+@pytest.mark.parametrize("out", [np.zeros((10, 11), np.float32), np.zeros((10, 10), np.float64),
+                                 np.zeros((10, 20), np.float32)[:, ::2]])
+def test_a_result_buffer_of_the_wrong_kind_is_refused(out):
+    with pytest.raises(ValueError, match="out must be a C-contiguous float32 array of 10 x 10"):
+        edge_filter(np.zeros((10, 10)), "sobel_x", out=out)
+
+
 def test_workers_must_be_positive():
     with pytest.raises(ValueError, match="workers must be at least 1"):
         edge_filter(np.zeros((4, 4)), "sobel_x", workers=0)

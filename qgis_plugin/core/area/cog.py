@@ -1,14 +1,21 @@
-"""The area's output: blocks written as files, then one Cloud Optimized GeoTIFF made by GDAL.
+"""The area's output: blocks written into a tiled GeoTIFF, then one Cloud Optimized GeoTIFF made by GDAL.
 
-Each block is its own small GeoTIFF in a staging folder beside the destination, written atomically,
-so a block computed twice (a retry, a re-run task) is harmless and blocks may come from several
-threads or machines. When every block is there, a VRT mosaic of them is copied by GDAL's COG
-driver (512² tiles, overviews, lossless, float32, nodata NaN) to a temporary file that is renamed
-onto the destination. Abort removes the staging folder and the temporary file: a failed or
-canceled run leaves nothing.
+A hidden staging folder beside the destination holds ``staging.tif``, an uncompressed GeoTIFF of
+the whole output grid in 512² tiles, into which each block is written as it finishes (one writer
+at a time; the file is closed after each block, so GDAL's cache never holds more than one
+block). When every block is there, GDAL builds the staging file's overviews (``gdaladdo``), then
+its COG driver copies the file and those overviews (512² tiles, lossless, float32, nodata NaN) to
+a temporary file that is renamed onto the destination (``gdal_translate -of COG``). Building the
+overviews first, on both cores, from a tiled file, costs a third of the CPU of letting the COG
+driver compute them from a mosaic of the blocks (see BENCHMARKS.md).
+
+Distributed block tasks, on several machines, cannot share one GeoTIFF: each writes its block as
+its own small file, atomically (so a block computed twice is harmless), and the assembly copies
+them into the staging file before the same two GDAL steps. Abort removes the staging folder and
+the temporary file: a failed or canceled run leaves nothing.
 
 GDAL is reached through ``osgeo.gdal`` when it is there (QGIS, Debian) and through rasterio's
-GDAL otherwise (the pip-installed server); both run the same driver with the same options.
+GDAL otherwise (the pip-installed server); both run the same drivers with the same options.
 """
 
 from __future__ import annotations
@@ -19,22 +26,27 @@ import shutil
 import tempfile
 import threading
 import warnings
-from xml.sax.saxutils import escape
 
 import numpy as np
 
 from ..files import atomic_path
+from .memory import return_freed_memory
 from .plan import Block, BlockPlan
 
-#: Internal tile size of the COG, in pixels.
+#: Internal tile size of the COG (and of the staging file), in pixels.
 COG_BLOCK_SIZE = 512
 #: Lossless compression of the COG: ZSTD level 1 where GDAL has it (see BENCHMARKS.md), else DEFLATE.
 COG_LEVEL = 1
-#: GDAL block cache while the COG is made, in MiB: a row of 512-pixel tiles of a 16384-pixel-wide area
-#: is 32 MiB; GDAL's default (5% of the RAM, 1.2 GiB here) made the peak RSS grow with the area
-#: (2 GiB at 16384², against 535 MiB with this bound; see BENCHMARKS.md).
-COG_CACHE_MIB = 64
+#: GDAL block cache while the COG is made, in MiB: GDAL's default (5% of the RAM) made the peak RSS
+#: grow with the area (2 GiB at 16384²); 64 MiB added 150 MiB to the peak at 16384², 16 MiB adds 80
+#: for the same time (the staging file's tiles are read whole; see BENCHMARKS.md).
+COG_CACHE_MIB = 16
+#: How overview pixels are made from the level below.
+OVERVIEW_RESAMPLING = "AVERAGE"
+STAGING_NAME = "staging.tif"
 _STAGING_SUFFIX = ".blocks"
+_STAGING_OPTIONS = {"TILED": "YES", "BLOCKXSIZE": str(COG_BLOCK_SIZE), "BLOCKYSIZE": str(COG_BLOCK_SIZE),
+                    "BIGTIFF": "IF_SAFER"}
 
 
 def cog_options(compressions: str) -> dict:
@@ -43,11 +55,19 @@ def cog_options(compressions: str) -> dict:
         "BLOCKSIZE": str(COG_BLOCK_SIZE),
         "COMPRESS": "ZSTD" if "ZSTD" in compressions else "DEFLATE",
         "LEVEL": str(COG_LEVEL),
-        "OVERVIEWS": "AUTO",
-        "RESAMPLING": "AVERAGE",
+        "OVERVIEWS": "FORCE_USE_EXISTING",
         "NUM_THREADS": "ALL_CPUS",
         "BIGTIFF": "IF_SAFER",
     }
+
+
+def overview_factors(width: int, height: int) -> list:
+    """The COG driver's own choice of levels: halve until the level fits in one tile."""
+    factors, factor = [], 1
+    while -(-max(width, height) // factor) > COG_BLOCK_SIZE:
+        factor *= 2
+        factors.append(factor)
+    return factors
 
 
 class CogSink:
@@ -55,25 +75,30 @@ class CogSink:
 
     def __init__(self, destination: str, plan: BlockPlan, crs: str, *, binding=None):
         self.destination = os.path.abspath(destination)
-        self.plan, self.crs = plan, crs
+        self.plan = plan
         self.gdal = binding or default_binding()
         folder, name = os.path.split(self.destination)
         os.makedirs(folder, exist_ok=True)
         self.staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=_STAGING_SUFFIX, dir=folder)
         self._lock = threading.Lock()
         self._closed = False
+        try:
+            self._staging_file = create_staging(self.gdal, self.staging, plan, crs)
+        except BaseException:
+            self._close()
+            raise
 
     def write(self, block: Block, gradient: np.ndarray) -> None:
-        # Under the lock, so that abort() never races a file half-way into the staging folder.
+        gradient = checked_block(block, gradient)
+        # One writer at a time (a GeoTIFF is not written from two threads), and never after abort().
         with self._lock:
-            if self._closed:
-                return
-            write_block_file(self.gdal, self.staging, block, gradient)
+            if not self._closed:
+                self.gdal.write_window(self._staging_file, block.row_off, block.col_off, gradient)
 
     def commit(self) -> None:
         with self._lock:
             try:
-                assemble_cog(self.gdal, self.plan, self.staging, self.destination, self.crs)
+                finish_cog(self.gdal, self.plan, self._staging_file, self.destination)
             finally:
                 self._close()
 
@@ -86,16 +111,37 @@ class CogSink:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
+def create_staging(gdal, folder: str, plan: BlockPlan, crs: str) -> str:
+    """The empty tiled GeoTIFF of the whole output grid in ``folder``; its path."""
+    path = os.path.join(folder, STAGING_NAME)
+    gdal.create_staging(path, plan.grid.width, plan.grid.height, plan.grid.geotransform(), crs)
+    return path
+
+
+def finish_cog(gdal, plan: BlockPlan, staging_file: str, destination: str) -> None:
+    """The COG of the complete staging file, renamed onto ``destination`` when whole."""
+    return_freed_memory()
+    with atomic_path(destination, suffix=".tif") as temporary:
+        gdal.translate_to_cog(staging_file, temporary, overview_factors(plan.grid.width, plan.grid.height),
+                              cog_options(gdal.cog_compressions()))
+
+
+def checked_block(block: Block, gradient: np.ndarray) -> np.ndarray:
+    """``gradient`` as contiguous float32, after checking it has the block's size."""
+    if gradient.shape != (block.height, block.width):
+        raise ValueError(f"{block.describe()} got a {gradient.shape[1]} x {gradient.shape[0]} result")
+    return np.ascontiguousarray(gradient, dtype=np.float32)
+
+
 def block_file_name(block: Block) -> str:
     return f"block_{block.row}_{block.col}.tif"
 
 
 def write_block_file(gdal, folder: str, block: Block, gradient: np.ndarray) -> None:
     """One block's float32 values as a plain GeoTIFF in ``folder``, whole or not at all."""
-    if gradient.shape != (block.height, block.width):
-        raise ValueError(f"{block.describe()} got a {gradient.shape[1]} x {gradient.shape[0]} result")
+    gradient = checked_block(block, gradient)
     with atomic_path(os.path.join(folder, block_file_name(block)), suffix=".tif") as temporary:
-        gdal.write_tiff(temporary, np.ascontiguousarray(gradient, dtype=np.float32))
+        gdal.write_tiff(temporary, gradient)
 
 
 def assemble_cog(gdal, plan: BlockPlan, folder: str, destination: str, crs: str) -> None:
@@ -103,46 +149,48 @@ def assemble_cog(gdal, plan: BlockPlan, folder: str, destination: str, crs: str)
     missing = [b.describe() for b in plan if not os.path.exists(os.path.join(folder, block_file_name(b)))]
     if missing:
         raise RuntimeError(f"{len(missing)} blocks are missing from the mosaic, first {missing[0]}")
-    vrt = os.path.join(folder, "mosaic.vrt")
-    with open(vrt, "w", encoding="utf-8") as stream:
-        stream.write(mosaic_vrt(plan, crs))
-    with atomic_path(destination, suffix=".tif") as temporary:
-        gdal.translate_to_cog(vrt, temporary, cog_options(gdal.cog_compressions()))
-
-
-def mosaic_vrt(plan: BlockPlan, crs: str) -> str:
-    """A GDAL VRT placing each block file at its window of the output grid (GDAL's VRT format)."""
-    grid = plan.grid
-    geotransform = ", ".join(repr(float(v)) for v in grid.geotransform())
-    sources = "".join(
-        f"<SimpleSource><SourceFilename relativeToVRT=\"1\">{block_file_name(b)}</SourceFilename>"
-        f"<SourceBand>1</SourceBand>"
-        f"<SourceProperties RasterXSize=\"{b.width}\" RasterYSize=\"{b.height}\" DataType=\"Float32\" "
-        f"BlockXSize=\"{b.width}\" BlockYSize=\"1\"/>"
-        f"<SrcRect xOff=\"0\" yOff=\"0\" xSize=\"{b.width}\" ySize=\"{b.height}\"/>"
-        f"<DstRect xOff=\"{b.col_off}\" yOff=\"{b.row_off}\" xSize=\"{b.width}\" ySize=\"{b.height}\"/>"
-        f"</SimpleSource>"
-        for b in plan)
-    return (f"<VRTDataset rasterXSize=\"{grid.width}\" rasterYSize=\"{grid.height}\">"
-            f"<SRS>{escape(crs)}</SRS><GeoTransform>{geotransform}</GeoTransform>"
-            f"<VRTRasterBand dataType=\"Float32\" band=\"1\"><NoDataValue>nan</NoDataValue>{sources}"
-            f"</VRTRasterBand></VRTDataset>")
+    staging_file = create_staging(gdal, folder, plan, crs)
+    for block in plan:
+        gdal.write_window(staging_file, block.row_off, block.col_off,
+                          gdal.read_tiff(os.path.join(folder, block_file_name(block))))
+    finish_cog(gdal, plan, staging_file, destination)
 
 
 class OsgeoGdal:
     """GDAL through its own Python bindings (QGIS, Debian's python3-gdal).
 
     Failures are read from return values and GDAL's last error, never by ``gdal.UseExceptions()``:
-    that switch is global, and inside QGIS it would change GDAL for every other plugin.
+    that switch is global, and inside QGIS it would change GDAL for every other plugin. For the same
+    reason the overviews' threads are asked for in the calling thread's configuration only.
     """
 
     def __init__(self):
-        from osgeo import gdal
+        from osgeo import gdal, osr
 
-        self._gdal = gdal
+        self._gdal, self._osr = gdal, osr
 
     def cog_compressions(self) -> str:
         return self._gdal.GetDriverByName("COG").GetMetadataItem("DMD_CREATIONOPTIONLIST") or ""
+
+    def create_staging(self, path: str, width: int, height: int, geotransform: tuple, crs: str) -> None:
+        gdal = self._gdal
+        dataset = gdal.GetDriverByName("GTiff").Create(
+            path, width, height, 1, gdal.GDT_Float32, options=[f"{k}={v}" for k, v in _STAGING_OPTIONS.items()])
+        self._check(dataset is not None, f"cannot create {path}")
+        reference = self._osr.SpatialReference()
+        self._check(reference.SetFromUserInput(crs) == 0, f"cannot read the CRS {crs!r}")
+        dataset.SetSpatialRef(reference)
+        dataset.SetGeoTransform(geotransform)
+        dataset.GetRasterBand(1).SetNoDataValue(float("nan"))
+        dataset = None
+
+    def write_window(self, path: str, row_off: int, col_off: int, array: np.ndarray) -> None:
+        dataset = self._gdal.Open(path, self._gdal.GA_Update)
+        self._check(dataset is not None, f"cannot open {path}")
+        failed = dataset.GetRasterBand(1).WriteArray(array, col_off, row_off)
+        dataset.FlushCache()
+        dataset = None
+        self._check(not failed, f"cannot write {path}")
 
     def write_tiff(self, path: str, array: np.ndarray) -> None:
         height, width = array.shape
@@ -153,9 +201,21 @@ class OsgeoGdal:
         dataset = None
         self._check(not failed, f"cannot write {path}")
 
-    def translate_to_cog(self, source: str, path: str, options: dict) -> None:
+    def read_tiff(self, path: str) -> np.ndarray:
+        dataset = self._gdal.Open(path)
+        self._check(dataset is not None, f"cannot open {path}")
+        return dataset.GetRasterBand(1).ReadAsArray()
+
+    def translate_to_cog(self, source: str, path: str, overview_factors: list, options: dict) -> None:
         gdal = self._gdal
         with _gdal_cache_max(gdal, COG_CACHE_MIB * 2**20):
+            if overview_factors:
+                with _thread_config(gdal, "GDAL_NUM_THREADS", "ALL_CPUS"):
+                    dataset = gdal.Open(source, gdal.GA_Update)
+                    self._check(dataset is not None, f"cannot open {source}")
+                    failed = dataset.BuildOverviews(OVERVIEW_RESAMPLING, overview_factors)
+                    dataset = None
+                self._check(not failed, f"cannot build the overviews of {source}")
             source_dataset = gdal.Open(source)
             self._check(source_dataset is not None, f"cannot open {source}")
             result = gdal.GetDriverByName("COG").CreateCopy(
@@ -191,14 +251,38 @@ class RasterioGdal:
             return ""
         return "ZSTD"
 
+    def create_staging(self, path: str, width: int, height: int, geotransform: tuple, crs: str) -> None:
+        from rasterio.crs import CRS
+        from rasterio.transform import Affine
+
+        with self._rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32",
+                                 crs=CRS.from_user_input(crs), transform=Affine.from_gdal(*geotransform),
+                                 nodata=float("nan"), **_STAGING_OPTIONS):
+            pass
+
+    def write_window(self, path: str, row_off: int, col_off: int, array: np.ndarray) -> None:
+        from rasterio.windows import Window
+
+        with self._rasterio.open(path, "r+") as dataset:
+            dataset.write(array, 1, window=Window(col_off, row_off, array.shape[1], array.shape[0]))
+
     def write_tiff(self, path: str, array: np.ndarray) -> None:
         height, width = array.shape
         with _not_georeferenced_is_expected(), self._rasterio.open(
                 path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32") as dataset:
             dataset.write(array, 1)
 
-    def translate_to_cog(self, source: str, path: str, options: dict) -> None:
-        with self._rasterio.Env(GDAL_CACHEMAX=COG_CACHE_MIB):
+    def read_tiff(self, path: str) -> np.ndarray:
+        with _not_georeferenced_is_expected(), self._rasterio.open(path) as dataset:
+            return dataset.read(1)
+
+    def translate_to_cog(self, source: str, path: str, overview_factors: list, options: dict) -> None:
+        from rasterio.enums import Resampling
+
+        with self._rasterio.Env(GDAL_CACHEMAX=COG_CACHE_MIB, GDAL_NUM_THREADS="ALL_CPUS"):
+            if overview_factors:
+                with self._rasterio.open(source, "r+") as dataset:
+                    dataset.build_overviews(overview_factors, Resampling[OVERVIEW_RESAMPLING.lower()])
             self._rasterio.shutil.copy(source, path, driver="COG", strict=True, **options)
 
 
@@ -212,12 +296,23 @@ def default_binding():
 
 @contextlib.contextmanager
 def _not_georeferenced_is_expected():
-    """Block files carry no georeferencing (the mosaic VRT does): rasterio's warning says nothing."""
+    """Block files carry no georeferencing (the staging file does): rasterio's warning says nothing."""
     from rasterio.errors import NotGeoreferencedWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         yield
+
+
+@contextlib.contextmanager
+def _thread_config(gdal, key, value):
+    """A GDAL configuration option set for the calling thread only, then restored."""
+    previous = gdal.GetThreadLocalConfigOption(key, None)
+    gdal.SetThreadLocalConfigOption(key, value)
+    try:
+        yield
+    finally:
+        gdal.SetThreadLocalConfigOption(key, previous)
 
 
 @contextlib.contextmanager
