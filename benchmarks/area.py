@@ -35,6 +35,7 @@ import numpy as np
 from sandbox.mapserver import LAYER, MapServer
 
 from .load import tree_cpu
+from .tile import qgis_environment
 
 SIDES = tuple(int(side) for side in os.environ.get("WMSEDGE_BENCH_AREA_SIDES", "4096 8192 16384").split())
 REQUEST_SIDE = 2048
@@ -139,14 +140,15 @@ def gdal_wms_xml(url: str) -> str:
             "</GDAL_WMS>")
 
 
-def run_child(arguments: list, mapserver: MapServer) -> dict:
+def run_child(arguments: list, mapserver: MapServer, env: dict | None = None) -> dict:
     cpu_before = tree_cpu(mapserver.process.pid)
     start = time.perf_counter()
-    result = subprocess.run(arguments, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(arguments, capture_output=True, text=True, timeout=1800, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(f"{arguments[:4]} failed: {result.stderr[-2000:]}")
-    report = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip().startswith("{") else {}
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    report = json.loads(lines[-1]) if lines else {}
     report.setdefault("seconds", elapsed)
     report["wms_cpu"] = tree_cpu(mapserver.process.pid) - cpu_before
     return report
@@ -175,6 +177,21 @@ def gdal_translate(description: str, side: int, output: str) -> dict:
     return {"seconds": time.perf_counter() - start, **own_usage()}
 
 
+def qgis_runs(mapserver: MapServer, side: int, folder: Path) -> dict:
+    """The same area through QGIS in process (:mod:`benchmarks.qgis_area`): its reads alone, then the algorithm."""
+    env = qgis_environment(folder / "qgis-home")
+    extent = ",".join(repr(v) for v in (XMIN + PIXEL, YMAX - (side + 1) * PIXEL, XMIN + (side + 1) * PIXEL,
+                                        YMAX - PIXEL))
+    output = folder / f"qgis_edges_{side}.tif"
+    runs = {}
+    for kind in ("fetch", "pipeline"):
+        runs[kind] = run_child([sys.executable, "-m", "benchmarks.qgis_area", kind, "--wms-url", mapserver.url,
+                                "--layer", LAYER, f"--extent={extent}", "--pixel-size", repr(PIXEL),
+                                "--output", str(output)], mapserver, env=env)
+        output.unlink(missing_ok=True)
+    return runs
+
+
 def run(folder: Path):
     folder = Path(tempfile.mkdtemp(prefix="area-", dir=folder))
     raster = write_raster(folder / "large.tif")
@@ -190,6 +207,8 @@ def run(folder: Path):
                                        str(output)], mapserver)
                 output.unlink(missing_ok=True)
             row["gdal"] = gdal_download(mapserver.url, side, folder, mapserver)
+            print(f"  area {side}² in QGIS ...", file=sys.stderr)
+            row["qgis"] = qgis_runs(mapserver, side, folder)
             results[side] = row
         cancel_folder = folder / "cancel"
         cancel_folder.mkdir()
@@ -229,6 +248,18 @@ def report(results, cancel):
             f"{pipeline['seconds'] / gdal['seconds']:.2f} | {side * side / 1e6 / pipeline['seconds']:.1f} | "
             f"{pipeline['cpu']:.1f} + {pipeline['wms_cpu']:.1f} | {gdal['cpu']:.1f} + {gdal['wms_cpu']:.1f} | "
             f"{pipeline['max_rss_mib']:.0f}, {fetch['max_rss_mib']:.0f}, {gdal['max_rss_mib']:.0f} |")
+    lines += ["", "The same areas in QGIS, in process (`benchmarks/qgis_area.py`): `wmsedge:edge_tile` with the "
+              "in-process backend reading blocks through clones of QGIS's WMS provider, against those reads alone "
+              f"(same blocks, {CONCURRENCY} at once, pixels dropped). Peak RSS includes QGIS itself.", "",
+              "| area | reads alone s | algorithm s | algorithm / reads | Mpx/s | CPU s (QGIS + WMS) | "
+              "peak RSS MiB (algorithm, reads) |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for side, row in results.items():
+        fetch, pipeline = row["qgis"]["fetch"], row["qgis"]["pipeline"]
+        lines.append(
+            f"| {side}² | {fetch['seconds']:.1f} | {pipeline['seconds']:.1f} | "
+            f"{pipeline['seconds'] / fetch['seconds']:.2f} | {side * side / 1e6 / pipeline['seconds']:.1f} | "
+            f"{pipeline['cpu']:.1f} + {pipeline['wms_cpu']:.1f} | {pipeline['max_rss_mib']:.0f}, "
+            f"{fetch['max_rss_mib']:.0f} |")
     after = cancel.get("after_cancel")
     lines += ["", f"Cancel {CANCEL_AFTER:g} s into a {max(SIDES)}² run: the call returned "
               f"{after:.2f} s after the cancel flag was first read; left in its folder: {cancel.get('left')}."

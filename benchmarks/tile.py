@@ -108,15 +108,20 @@ def tutorial_getmap_params(lat, lon):
 # ---------------------------------------------------------------- the paths
 
 
-def qgis_algorithm(servers, profile_path=None) -> dict:
-    """Stage medians of the QGIS algorithm, from :mod:`benchmarks.qgis_tile` in a subprocess."""
-    home = servers.folder / "qgis-home"
+def qgis_environment(home: Path) -> dict:
+    """The environment of a QGIS subprocess: its own HOME and profile in ``home``, offscreen."""
     for sub in ("profile", "runtime"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     (home / "runtime").chmod(0o700)
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env.update({"HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(home / "runtime"),
                 "QGIS_CUSTOM_CONFIG_PATH": str(home / "profile"), "QGIS_OPTIONS_PATH": str(home / "profile")})
+    return env
+
+
+def qgis_algorithm(servers, profile_path=None) -> dict:
+    """Stage medians of the QGIS algorithm, from :mod:`benchmarks.qgis_tile` in a subprocess."""
+    env = qgis_environment(servers.folder / "qgis-home")
     command = [sys.executable, "-m", "benchmarks.qgis_tile", "--wms-url", servers.wms.url, "--layer", LAYER,
                "--lon", repr(CENTER_LON), "--lat", repr(CENTER_LAT), "--size", str(TILE),
                "--pixel-size", repr(PIXEL_SIZE), "--repeats", str(REPEATS), "--warmup", str(WARMUP)]
