@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import threading
+import uuid
 import warnings
 
 import numpy as np
@@ -79,11 +80,17 @@ class CogSink:
         self.gdal = binding or default_binding()
         folder, name = os.path.split(self.destination)
         os.makedirs(folder, exist_ok=True)
-        self.staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=_STAGING_SUFFIX, dir=folder)
+        if len(plan) == 1:
+            # A tile: its staging file lives in GDAL's memory (/vsimem), no folder on disk.
+            self.staging = None
+            self._staging_file = f"/vsimem/wmsedge/{uuid.uuid4().hex}/{STAGING_NAME}"
+        else:
+            self.staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=_STAGING_SUFFIX, dir=folder)
+            self._staging_file = os.path.join(self.staging, STAGING_NAME)
         self._lock = threading.Lock()
         self._closed = False
         try:
-            self._staging_file = create_staging(self.gdal, self.staging, plan, crs)
+            create_staging(self.gdal, self._staging_file, plan, crs)
         except BaseException:
             self._close()
             raise
@@ -108,14 +115,15 @@ class CogSink:
 
     def _close(self):
         self._closed = True
-        shutil.rmtree(self.staging, ignore_errors=True)
+        if self.staging is None:
+            self.gdal.remove(self._staging_file)
+        else:
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def create_staging(gdal, folder: str, plan: BlockPlan, crs: str) -> str:
-    """The empty tiled GeoTIFF of the whole output grid in ``folder``; its path."""
-    path = os.path.join(folder, STAGING_NAME)
+def create_staging(gdal, path: str, plan: BlockPlan, crs: str) -> None:
+    """The empty tiled GeoTIFF of the whole output grid at ``path``."""
     gdal.create_staging(path, plan.grid.width, plan.grid.height, plan.grid.geotransform(), crs)
-    return path
 
 
 def finish_cog(gdal, plan: BlockPlan, staging_file: str, destination: str) -> None:
@@ -149,7 +157,8 @@ def assemble_cog(gdal, plan: BlockPlan, folder: str, destination: str, crs: str)
     missing = [b.describe() for b in plan if not os.path.exists(os.path.join(folder, block_file_name(b)))]
     if missing:
         raise RuntimeError(f"{len(missing)} blocks are missing from the mosaic, first {missing[0]}")
-    staging_file = create_staging(gdal, folder, plan, crs)
+    staging_file = os.path.join(folder, STAGING_NAME)
+    create_staging(gdal, staging_file, plan, crs)
     for block in plan:
         gdal.write_window(staging_file, block.row_off, block.col_off,
                           gdal.read_tiff(os.path.join(folder, block_file_name(block))))
@@ -200,6 +209,10 @@ class OsgeoGdal:
         dataset.FlushCache()
         dataset = None
         self._check(not failed, f"cannot write {path}")
+
+    def remove(self, path: str) -> None:
+        """Delete ``path`` (a /vsimem file too), if it is there."""
+        self._gdal.Unlink(path)
 
     def read_tiff(self, path: str) -> np.ndarray:
         dataset = self._gdal.Open(path)
@@ -271,6 +284,13 @@ class RasterioGdal:
         with _not_georeferenced_is_expected(), self._rasterio.open(
                 path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32") as dataset:
             dataset.write(array, 1)
+
+    def remove(self, path: str) -> None:
+        """Delete ``path`` (a /vsimem file too), if it is there."""
+        from rasterio.errors import RasterioIOError
+
+        with contextlib.suppress(RasterioIOError):
+            self._rasterio.shutil.delete(path)
 
     def read_tiff(self, path: str) -> np.ndarray:
         with _not_georeferenced_is_expected(), self._rasterio.open(path) as dataset:
