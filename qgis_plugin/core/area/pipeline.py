@@ -86,7 +86,9 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
     def submit_next():
         block = next(blocks, None)
         if block is not None:
-            pending.add(pool.submit(compute_block, block, source, sink, method, retry, stop))
+            # Blocks already run side by side: each filters on its own thread (a pool per block costs CPU).
+            pending.add(pool.submit(compute_block, block, source, sink, method, retry, stop,
+                                    filter_workers=1 if concurrency > 1 else None))
 
     try:
         for _ in range(concurrency):
@@ -112,16 +114,18 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
 
 
 def compute_block(block: Block, source: PixelSource, sink: BlockSink, method: str,
-                  retry: RetryPolicy, stop: threading.Event) -> None:
+                  retry: RetryPolicy, stop: threading.Event, *, filter_workers: int | None = None) -> None:
     """Fetch (retried), filter and write one block; also the whole body of a distributed block task.
 
-    Raises :class:`AreaError` naming the block when its fetch fails for good; returns without
-    writing when ``stop`` is set.
+    ``filter_workers`` is the engine filter's thread count (None: its own choice). Raises
+    :class:`AreaError` naming the block when its fetch fails for good; returns without writing when
+    ``stop`` is set.
     """
     pixels = _fetch_with_retries(block, source, retry, stop)
     if pixels is None:
         return
-    gradient = edge_filter(pixels, method, halo=True, out=_gradient_buffer(block.height, block.width))
+    gradient = edge_filter(pixels, method, halo=True, workers=filter_workers,
+                           out=_gradient_buffer(block.height, block.width))
     del pixels  # the decoded image goes before the write: one less block-sized buffer per thread in flight
     if not stop.is_set():
         sink.write(block, gradient)
