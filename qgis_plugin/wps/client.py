@@ -18,11 +18,11 @@ import xml.etree.ElementTree as ElementTree
 from typing import Callable
 from urllib.parse import urlsplit
 
-from qgis.core import QgsBlockingNetworkRequest, QgsFeedback
-from qgis.PyQt.QtCore import QByteArray, QUrl, QUrlQuery
+from qgis.core import QgsBlockingNetworkRequest, QgsFeedback, QgsFileDownloader
+from qgis.PyQt.QtCore import QByteArray, QEventLoop, QTimer, QUrl, QUrlQuery
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
-from ..core.files import write_atomically
+from ..core.files import atomic_path
 from ..core.wms import redact
 from .protocol import (
     FAILED,
@@ -137,8 +137,17 @@ class WpsClient:
             response = self.status(response.status_location)
 
     def download(self, href: str, path: str) -> None:
-        """Save the document at ``href`` to ``path``, atomically (no partial file on failure)."""
-        write_atomically(path, self._get(href, "output download"))
+        """Save the document at ``href`` to ``path`` as it arrives, atomically (no partial file on failure).
+
+        QGIS's file downloader writes each piece to disk as it arrives: an area's COG can be
+        gigabytes, which a whole-body request would hold in memory twice.
+        """
+        self._check_canceled()
+        with atomic_path(path) as temporary:
+            errors = _download_to_file(href, temporary, self.authcfg, self.feedback)
+            self._check_canceled()
+            if errors:
+                raise WpsHttpError(f"the WPS server at {redact(href)} could not send the output: {'; '.join(errors)}")
 
     # -- plumbing
 
@@ -200,3 +209,24 @@ class WpsClient:
             if root is not None and local_name(root.tag) == "ExceptionReport":
                 raise exception_from_report(root)
         raise WpsHttpError(f"the WPS server at {redact(url)} answered the {what} with HTTP {status}")
+
+
+def _download_to_file(url: str, path: str, authcfg: str, feedback: QgsFeedback | None) -> list:
+    """Stream ``url`` into ``path`` with QGIS's network settings; the error messages, if it failed.
+
+    Runs a local event loop in the calling thread (as ``QgsBlockingNetworkRequest`` does), and
+    cancels the download within a tenth of a second of the feedback's cancel.
+    """
+    downloader = QgsFileDownloader(QUrl(url), path, authcfg or "", True)
+    loop = QEventLoop()
+    errors = []
+    downloader.downloadError.connect(errors.extend)
+    downloader.downloadExited.connect(loop.quit)
+    watch = QTimer()
+    watch.setInterval(100)
+    watch.timeout.connect(lambda: feedback is not None and feedback.isCanceled() and downloader.cancelDownload())
+    watch.start()
+    downloader.startDownload()
+    loop.exec()
+    watch.stop()
+    return errors
