@@ -179,12 +179,13 @@ def gdal_translate(description: str, side: int, output: str) -> dict:
 
 def qgis_runs(mapserver: MapServer, side: int, folder: Path) -> dict:
     """The same area through QGIS in process (:mod:`benchmarks.qgis_area`): its reads alone, then the algorithm."""
-    env = qgis_environment(folder / "qgis-home")
     extent = ",".join(repr(v) for v in (XMIN + PIXEL, YMAX - (side + 1) * PIXEL, XMIN + (side + 1) * PIXEL,
                                         YMAX - PIXEL))
     output = folder / f"qgis_edges_{side}.tif"
     runs = {}
     for kind in ("fetch", "pipeline"):
+        # A fresh QGIS profile each (a run's network cache must not serve the next one).
+        env = qgis_environment(folder / f"qgis-{kind}-{side}")
         runs[kind] = run_child([sys.executable, "-m", "benchmarks.qgis_area", kind, "--wms-url", mapserver.url,
                                 "--layer", LAYER, f"--extent={extent}", "--pixel-size", repr(PIXEL),
                                 "--output", str(output)], mapserver, env=env)

@@ -14,14 +14,11 @@ of this process, and the number of blocks.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .area import own_usage
-
-QGIS_PLUGINS = "/usr/share/qgis/python/plugins"  # where Debian puts the processing plugin
+from .qgis_tile import plugin_and_wms_layer, run_in_qgis
 
 
 def main():
@@ -32,42 +29,21 @@ def main():
     parser.add_argument("--extent", required=True, help="xmin,ymin,xmax,ymax in EPSG:4326")
     parser.add_argument("--pixel-size", type=float, required=True)
     parser.add_argument("--output", required=True)
-    arguments = parser.parse_args()
-
-    from qgis.core import QgsApplication
-
-    application = QgsApplication([], False)
-    application.initQgis()
-    try:
-        result = measure(arguments)
-    finally:
-        sys.stdout.flush()
-    print(json.dumps(result), flush=True)
-    application.exitQgis()
+    run_in_qgis(measure, parser.parse_args())
 
 
 def measure(arguments) -> dict:
-    sys.path.append(QGIS_PLUGINS)
+    provider, layer = plugin_and_wms_layer(arguments.wms_url, arguments.layer)
     import processing
-    from processing.core.Processing import Processing
-    from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer
+    from qgis.core import QgsCoordinateReferenceSystem
 
     from qgis_plugin.core.area import area_grid, plan_blocks
     from qgis_plugin.core.contract import DEFAULT_REQUESTS_PER_HOST
     from qgis_plugin.core.georef import Extent
     from qgis_plugin.io import provider_source
-    from qgis_plugin.provider import WmsEdgeProvider
 
-    Processing.initialize()
-    provider = WmsEdgeProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    source = f"crs=EPSG:4326&format=image/png&layers={arguments.layer}&styles=&url={arguments.wms_url}"
-    layer = QgsRasterLayer(source, arguments.layer, "wms")
-    if not layer.isValid():
-        raise RuntimeError(f"the WMS layer is not valid: {layer.error().summary()}")
-    QgsProject.instance().addMapLayer(layer, False)
     xmin, ymin, xmax, ymax = (float(value) for value in arguments.extent.split(","))
-    side, _ = provider_source.block_size("wms", source, None)
+    side, _ = provider_source.block_size("wms", layer.source(), None)
     plan = plan_blocks(area_grid(Extent(xmin, ymin, xmax, ymax), pixel_size=arguments.pixel_size), side)
     start = time.perf_counter()
     if arguments.kind == "pipeline":

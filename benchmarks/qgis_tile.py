@@ -41,8 +41,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", help="write a pyinstrument text profile of the measured runs here")
-    arguments = parser.parse_args()
+    run_in_qgis(measure, parser.parse_args())
 
+
+def run_in_qgis(measure, arguments) -> None:
+    """``measure(arguments)`` inside a headless QGIS application; its result printed as one JSON line."""
     from qgis.core import QgsApplication
 
     application = QgsApplication([], False)
@@ -55,36 +58,44 @@ def main():
     application.exitQgis()
 
 
-def measure(arguments) -> dict:
+def plugin_and_wms_layer(wms_url: str, layer_name: str):
+    """The plugin's Processing provider, registered, and the WMS layer as the Data Source Manager adds it."""
     sys.path.append(QGIS_PLUGINS)
+    from processing.core.Processing import Processing
+    from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
+
+    from qgis_plugin.provider import WmsEdgeProvider
+
+    Processing.initialize()
+    provider = WmsEdgeProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    source = f"crs=EPSG:4326&dpiMode=7&format=image/png&layers={layer_name}&styles=&url={wms_url}"
+    layer = QgsRasterLayer(source, layer_name, "wms")
+    if not layer.isValid():
+        raise RuntimeError(f"the WMS layer is not valid: {layer.error().summary()}")
+    QgsProject.instance().addMapLayer(layer, False)
+    return provider, layer
+
+
+def measure(arguments) -> dict:
+    provider, layer = plugin_and_wms_layer(arguments.wms_url, arguments.layer)
     import numpy as np
     import processing
-    from processing.core.Processing import Processing
     from qgis.core import (
         QgsApplication,
         QgsNetworkAccessManager,
         QgsNetworkReplyContent,
         QgsNetworkRequestParameters,
         QgsProject,
-        QgsRasterLayer,
     )
 
     from qgis_plugin.core import filters
     from qgis_plugin.core.area import pipeline
     from qgis_plugin.core.area.cog import CogSink, OsgeoGdal, cog_options
     from qgis_plugin.io import provider_read, provider_source
-    from qgis_plugin.provider import WmsEdgeProvider
 
     from .stages import StageClock, median_stages
 
-    Processing.initialize()
-    provider = WmsEdgeProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    source = f"crs=EPSG:4326&dpiMode=7&format=image/png&layers={arguments.layer}&styles=&url={arguments.wms_url}"
-    layer = QgsRasterLayer(source, arguments.layer, "wms")
-    if not layer.isValid():
-        raise RuntimeError(f"the WMS layer is not valid: {layer.error().summary()}")
-    QgsProject.instance().addMapLayer(layer, False)
 
     clock = StageClock()
     network_started, urls = {}, []
