@@ -3,9 +3,11 @@
 Two gunicorn front ends and two ``python -m wps_server worker`` nodes (test_front_ends.Deployment),
 the client OWSLib plus plain HTTP polls of the status documents on both front ends all along. The
 WMS relay lets a counted number of GetMaps through (:class:`GetMapBudget`), so that each outage
-happens while blocks are done, in flight and still to come, whatever the machine's load. The
-reference is the same Execute on a single-node embedded server. "No job lost or duplicated" is read
-in PostgreSQL: one PyWPS row and one area record per accepted job, each block counted once.
+happens while blocks are done, in flight and still to come, whatever the machine's load. Redis is
+stopped, then PostgreSQL (a restart with a few seconds between stop and start). The reference is
+the same Execute on a single-node embedded server. "No job lost or duplicated" is read in
+PostgreSQL (one PyWPS row and one area record per accepted job, each block counted once) and in
+the workers' logs (each job's task received once).
 """
 
 import threading
@@ -30,7 +32,7 @@ from .test_front_ends import COL0, COLS, DEADLINE, GEOTIFF, ROW0, ROWS, Deployme
 
 pytestmark = [pytest.mark.slow, pytest.mark.distributed, pytest.mark.timeout(1800)]
 
-JOBS = 3
+JOBS = 4  # three before the outages, one between them
 BLOCKS = 12  # per job: 3 rows x 4 columns
 WAIT = 300.0
 OWS = "{http://www.opengis.net/ows/1.1}"
@@ -84,6 +86,14 @@ class StatusPoller:
                     if answer.status_code != 200 or "<wps:Status" not in answer.text:
                         self.bad.append((front_end.port, answer.status_code, answer.text[:500]))
 
+    def wait_for_answers(self, seconds):
+        """At least ``seconds``, and until status documents were answered meanwhile."""
+        answered, deadline = self.answers, time.monotonic() + WAIT
+        time.sleep(seconds)
+        while self.answers == answered:
+            assert time.monotonic() < deadline, f"no status answered in {WAIT} s: {self.bad[-3:]}"
+            time.sleep(0.2)
+
     def __enter__(self):
         self._thread.start()
         return self
@@ -103,6 +113,18 @@ def postgres_db():
 def redis_broker():
     with RedisServer() as server:
         yield server
+
+
+def execute(front_end):
+    """The area's asynchronous Execute through OWSLib: the execution, accepted."""
+    execution = WebProcessingService(front_end.url, version="1.0.0", timeout=120).execute(
+        "get_raster_process", area_inputs(), output=[("image", True, GEOTIFF)], mode=ASYNC)
+    assert execution.status == "ProcessAccepted", [e.text for e in execution.errors]
+    return execution
+
+
+def job_id(execution) -> str:
+    return execution.statusLocation.rpartition("/")[2].removesuffix(".xml")
 
 
 def submit(front_end):
@@ -134,8 +156,8 @@ def wait_blocks(database, uuids, count):
     return done
 
 
-def test_jobs_through_a_broker_outage_and_a_database_restart_all_succeed_once(wms_server, postgres_db, redis_broker,
-                                                                               reference, tmp_path):
+def test_jobs_through_a_broker_outage_and_a_database_outage_all_succeed_once(wms_server, postgres_db, redis_broker,
+                                                                              reference, tmp_path):
     budget = GetMapBudget(6)
     with FaultyWms(slow_getmap(wms_server.url, budget)) as wms:
         deployment = Deployment(tmp_path, wms.url, postgres_db, redis_broker)
@@ -143,24 +165,25 @@ def test_jobs_through_a_broker_outage_and_a_database_restart_all_succeed_once(wm
         try:
             deployment.start()
             first, second = deployment.front_ends
-            executions = [WebProcessingService(front_end.url, version="1.0.0", timeout=120).execute(
-                "get_raster_process", area_inputs(), output=[("image", True, GEOTIFF)], mode=ASYNC)
-                for front_end in (first, second, first)]
-            assert all(e.status == "ProcessAccepted" for e in executions), [e.status for e in executions]
-            uuids = [e.statusLocation.rpartition("/")[2].removesuffix(".xml") for e in executions]
+            executions = [execute(front_end) for front_end in (first, second, first)]
+            uuids = [job_id(execution) for execution in executions]
             with StatusPoller(deployment.front_ends) as poller:
                 poller.locations.extend(e.statusLocation for e in executions)
                 assert wait_blocks(postgres_db.url, uuids, 6) == 6  # the next GetMaps wait in the relay
                 with redis_broker.stopped():
                     budget.allow(4)  # blocks in flight end while the broker is away
                     wait_blocks(postgres_db.url, uuids, 10)
-                    time.sleep(5)
+                    poller.wait_for_answers(5)
                     refused_by_broker = submit(second)
+                # The front end that refused a job while the broker was away takes one again.
+                executions.append(execute(second))
+                uuids.append(job_id(executions[-1]))
+                poller.locations.append(executions[-1].statusLocation)
                 budget.allow(4)
-                assert wait_blocks(postgres_db.url, uuids, 14) < JOBS * BLOCKS  # the jobs resumed, not ended
+                assert wait_blocks(postgres_db.url, uuids, 14) < JOBS * BLOCKS  # the jobs resumed, none ended
                 with postgres_db.stopped():
                     budget.allow(4)  # blocks in flight end while the database is away
-                    time.sleep(5)
+                    poller.wait_for_answers(5)
                     refused_by_database = submit(first)
                 budget.allow()
                 for index, execution in enumerate(executions):

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pytest
-from owslib.wps import ASYNC, WebProcessingService
 from pywps.response.status import WPS_STATUS
 from support.fault_wms import FaultyWms
 from support.owslib_jobs import follow
@@ -28,8 +27,8 @@ from sandbox.wps import write_config
 from wps_server.jobs.distributed.cleanup import CLEANUP_LOCK
 
 from .test_area_chord import slow_getmap
-from .test_front_ends import DEADLINE, GEOTIFF, Deployment, area_inputs, cog_of, run_async
-from .test_outages import GetMapBudget, wait_blocks
+from .test_front_ends import DEADLINE, Deployment, area_inputs, cog_of, run_async
+from .test_outages import GetMapBudget, execute, job_id, wait_blocks
 
 pytestmark = [pytest.mark.slow, pytest.mark.distributed, pytest.mark.timeout(1800)]
 
@@ -75,10 +74,6 @@ def cluster(wms_server, postgres_db, redis_broker, tmp_path_factory):
         finally:
             budget.allow()
             deployment.stop()
-
-
-def job_id(execution) -> str:
-    return execution.statusLocation.rpartition("/")[2].removesuffix(".xml")
 
 
 def finished_job(deployment):
@@ -142,8 +137,7 @@ def test_a_cleanup_on_any_node_deletes_an_old_jobs_rows_files_and_leftovers_neve
 
     # A third job, held in the middle: 5 blocks done, the next GetMaps waiting at the relay.
     cluster.budget.allow(5)
-    running_execution = WebProcessingService(cluster.front_ends[1].url, version="1.0.0", timeout=120).execute(
-        "get_raster_process", area_inputs(), output=[("image", True, GEOTIFF)], mode=ASYNC)
+    running_execution = execute(cluster.front_ends[1])
     running = job_id(running_execution)
     wait_blocks(database, [running], 5)
     running_staging = shared / f".{running}.blocks"

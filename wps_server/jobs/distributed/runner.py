@@ -108,13 +108,18 @@ class DistributedRunner:
 
     def start(self, process, wps_request, response):
         """Send the job to the workers; its working folder here is not needed (a worker makes its own).
-        ServerBusy (HTTP 503) when the broker cannot be reached: the job is failed, not left accepted."""
+
+        ServerBusy (HTTP 503) when the broker cannot be reached: the job is failed, not left accepted.
+        Redis is asked first whether it answers: sending would retry, and Celery's subscription to the
+        job's result give up with a RuntimeError ("the Celery application must be restarted")."""
         time_limit = config.current().jobs.time_limit + JOB_GRACE
         process.clean()
+        app = celery_app()
         try:
-            celery_app().send_task(JOB_TASK, args=(str(process.uuid), wps_request.json),
-                                   task_id=str(process.uuid), time_limit=time_limit, queue=JOB_QUEUE)
-        except BrokerError as exc:
+            app.backend.client.ping()
+            app.send_task(JOB_TASK, args=(str(process.uuid), wps_request.json), task_id=str(process.uuid),
+                          time_limit=time_limit, queue=JOB_QUEUE)
+        except (BrokerError, *app.backend.connection_errors) as exc:
             LOGGER.warning("job %s refused: the broker cannot be reached: %s", process.uuid, exc)
             fail_job(process.uuid, "refused: the job broker could not be reached")
             raise ServerBusy("the server cannot take jobs now: its job broker cannot be reached. "
