@@ -6,8 +6,8 @@ url`` and ``outputurl``) are moved to the host and port it listens on.
 
 ``python -m wps_server cleanup [--config FILE ...] [--older-than 7d]`` deletes the
 outputs, status documents and job rows of jobs finished longer ago than that
-(default: ``[cleanup] retention``), never those of a queued or running job; see
-:mod:`wps_server.jobs.retention`.
+(default: ``[cleanup] retention``), never those of a queued or running job, after any cleanup
+running meanwhile (in the distributed mode, on any node); see :mod:`wps_server.jobs.retention`.
 
 ``python -m wps_server worker --config FILE [--concurrency N] [--jobs M] [--hostname NAME]`` runs a
 worker node of the distributed mode (``[jobs] broker`` and ``database`` set), Celery's workers
@@ -69,7 +69,7 @@ def cleanup(argv):
         older_than = parse_duration(age) if isinstance(age, str) else age
     except ConfigError as exc:
         parser.error(str(exc))
-    print(retention.cleanup(older_than))
+    print(retention.run_now(older_than))
     return 0
 
 

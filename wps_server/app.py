@@ -26,8 +26,15 @@ from lxml import etree
 from owslib.crs import Crs
 from pywps import Service, dblog
 from pywps.app.WPSRequest import WPSRequest
-from pywps.exceptions import FileSizeExceeded, InvalidParameterValue, MissingParameterValue, NoApplicableCode
+from pywps.exceptions import (
+    FileSizeExceeded,
+    InvalidParameterValue,
+    MissingParameterValue,
+    NoApplicableCode,
+    ServerBusy,
+)
 from pywps.response.status import WPS_STATUS
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.security import safe_join
 from werkzeug.utils import send_file
@@ -58,7 +65,9 @@ class EdgeService(Service):
 
     def call(self, http_request):
         """PyWPS's ``Service.call``, logging a request in the job database only if it is an
-        asynchronous job. Must not raise: every failure becomes an ExceptionReport."""
+        asynchronous job. Must not raise: every failure becomes an ExceptionReport. A job database
+        that cannot be reached (e.g. PostgreSQL restarting) is ServerBusy, HTTP 503: WPS 1.0.0's code
+        for a server that cannot "accept and queue the request at this time"; try again later."""
         try:
             request_uuid = uuid.uuid1()
             wps_request = WPSRequest(http_request, self.preprocessors)
@@ -75,12 +84,16 @@ class EdgeService(Service):
                 raise RuntimeError(f"Unknown operation {wps_request.operation}")
             except Exception:
                 if is_job:  # the job was refused before it was accepted
-                    store.store_status(request_uuid, WPS_STATUS.FAILED, "Request rejected due to exception", 100)
+                    _reject(request_uuid)
                 raise
         except NoApplicableCode as exc:
             return exc
         except HTTPException as exc:
             return NoApplicableCode(exc.description, code=exc.code)
+        except OperationalError as exc:
+            LOGGER.warning("request refused: the job database cannot be reached: %s", exc)
+            return ServerBusy("the server cannot take jobs now: its job database cannot be reached. "
+                              "Please try again later.", code=503)
         except Exception:
             LOGGER.exception("request failed")
             return NoApplicableCode("No applicable error code, please check error log.", code=500)
@@ -114,14 +127,15 @@ class EdgeService(Service):
             process.clean()
             raise
 
-    def prepare_process_for_execution(self, identifier, workdir=True):
+    def prepare_process_for_execution(self, identifier, workdir=True, job=None):
         """A copy of the process for one request, and its working folder.
 
         PyWPS deep-copies the whole process, input definitions included (0.3 ms). Here the
         process and its input definitions are copied shallowly (a request sets only their
         uuid and working folder; PyWPS clones them to hold the request's values), its
         outputs deeply (they carry the results). ``workdir=False``: no working folder, for a
-        request that writes no file (a raw output is encoded in memory)."""
+        request that writes no file (a raw output is encoded in memory). ``job``: the uuid of the
+        job the folder is for, written in its name, so that retention knows whose it is."""
         try:
             prototype = self.processes[identifier]
         except KeyError:
@@ -134,7 +148,8 @@ class EdgeService(Service):
         process.service = self
         if workdir:
             folder = config.current().work_folder
-            process.set_workdir(tempfile.mkdtemp(prefix="pywps_process_", dir=folder))
+            prefix = f"pywps_process_{job}_" if job else "pywps_process_"
+            process.set_workdir(tempfile.mkdtemp(prefix=prefix, dir=folder))
         return process
 
     def create_literal_inputs(self, source, inputs):
@@ -294,6 +309,15 @@ def load_configuration(config_files: Iterable = ()) -> config.Settings:
     settings = config.load(config_files)
     runner().prepare()
     return settings
+
+
+def _reject(request_uuid):
+    """Mark a refused job's row failed, if the database answers (a row it keeps with no status is
+    never counted as a job, and retention deletes it)."""
+    try:
+        store.store_status(request_uuid, WPS_STATUS.FAILED, "Request rejected due to exception", 100)
+    except OperationalError as exc:
+        LOGGER.warning("job %s: its refusal could not be recorded: %s", request_uuid, exc)
 
 
 def _content_length(environ):

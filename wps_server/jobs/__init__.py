@@ -44,6 +44,15 @@ class Runner(Protocol):
     def reap(self) -> list:
         """Fail the jobs that can no longer progress; return their uuids."""
 
+    def cleanup_once(self, work, interval: float | None = None):
+        """``work()`` (a retention cleanup) as the one cleanup of the server now, recorded as the last.
+        With ``interval``: None, and nothing run, when another process is cleaning or the last cleanup
+        is more recent than that; without: after the cleanup running now, if any."""
+
+    def clean_up_jobs(self, report, active: set, cutoff: float, now: float) -> None:
+        """Delete what the runner keeps of its own for jobs no longer ``active``, finished before
+        ``cutoff`` (counted in ``report``, a :class:`.retention.Report`)."""
+
 
 _RUNNERS = {False: ("wps_server.jobs.embedded", "EmbeddedRunner"),
             True: ("wps_server.jobs.distributed.runner", "DistributedRunner")}

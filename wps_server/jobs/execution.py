@@ -41,7 +41,7 @@ class JobResponse(SharedTemplates, ExecuteResponse):
             self.process.clean()
         if self.store_status_file:
             self._update_status_file()
-            store.store_status(self.uuid, status, message, status_percentage)
+            store.retried(store.store_status)(self.uuid, status, message, status_percentage)
 
     def accepted(self):
         self._update_status(WPS_STATUS.ACCEPTED, "PyWPS Request accepted", 0)

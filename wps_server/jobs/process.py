@@ -97,7 +97,7 @@ def restore_job(service, uuid, request_json: bytes):
     """A stored job's process, request and response, as PyWPS's ``launch_next_process`` rebuilds
     them from ``dblog.store_process``'s JSON (written by this server: trusted), with our response."""
     stored = json.loads(request_json.decode("utf-8"))
-    process = service.prepare_process_for_execution(stored["identifier"])
+    process = service.prepare_process_for_execution(stored["identifier"], job=uuid)
     for definitions in stored.get("inputs", {}).values():
         for definition in definitions if isinstance(definitions, list) else [definitions]:
             if isinstance(definition, dict) and "workdir" in definition:

@@ -2,16 +2,20 @@
 
 Run by hand (``python -m wps_server cleanup [--config F] [--older-than 7d]``) or inside
 the server: with ``[cleanup] retention`` set, the first request served after each
-``[cleanup] interval`` runs :func:`cleanup` once for the whole server (a non-blocking
-``flock`` on ``.cleanup.lock`` beside the job database lets one process do it, and the lock file's
-modification time says when it last ran), after its response has been sent.
+``[cleanup] interval`` runs :func:`cleanup` once for the whole server, after its response has been
+sent. One cleanup runs at a time, and the runner records when the last one ran: in the embedded
+mode a non-blocking ``flock`` on ``.cleanup.lock`` beside the job database, whose modification time
+is the last run; in the distributed mode a PostgreSQL advisory lock and a table, over every node
+(see :mod:`wps_server.jobs.distributed.cleanup`). The command waits for a cleanup running meanwhile,
+then runs; the periodic cleanup skips its turn instead.
 
 What is deleted, when older than the retention:
 
 * in ``outputpath``: a job's status document ``<uuid>.xml`` and its output folder
   ``<uuid>/`` (age: the newest modification time in it), and leftover hidden ``.*.part`` files;
 * in ``workdir``: PyWPS's working folders ``pywps_process_*`` (left by killed workers);
-* PyWPS's job rows (``<prefix>requests``) that are finished or were never started, and ours.
+* PyWPS's job rows (``<prefix>requests``) that are finished or were never started, and ours;
+* what the runner keeps of its own (the distributed mode: area jobs' rows and hidden files).
 
 Never deleted, however old: anything of a job that is accepted, queued or running (the
 reaper first fails the jobs whose process is gone, see :mod:`wps_server.jobs`), the queue
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
 import os
 import re
 import shutil
@@ -37,13 +40,12 @@ from sqlalchemy import true
 from .. import config
 from ..config import CleanupSettings
 from . import runner, store
-from .embedded.slots import lock_path
 
 MIN_AGE = 3600.0
-LOCK_NAME = ".cleanup.lock"
 _OUTPUT_FOLDER = re.compile(store.UUID)
 _PART_FILE = re.compile(r"\..+\.part")
-_WORK_FOLDER = re.compile(r"pywps_process_.+")
+#: A working folder; group 1: the job it was made for, when its name says (see ``restore_job``).
+_WORK_FOLDER = re.compile(rf"pywps_process_(?:({store.UUID})_)?.+")
 
 
 @dataclass
@@ -55,67 +57,64 @@ class Report:
     work_folders: int = 0
     other_files: int = 0
     job_rows: int = 0
+    hidden_files: int = 0
+    area_records: int = 0
     kept_active: list = field(default_factory=list)
     failed_dead: list = field(default_factory=list)
 
     def __str__(self):
         return (f"deleted {self.status_documents} status documents, {self.output_folders} output folders, "
-                f"{self.work_folders} working folders, {self.other_files} partial files and {self.job_rows} "
-                f"job rows; kept {len(self.kept_active)} active jobs; marked {len(self.failed_dead)} jobs "
+                f"{self.work_folders} working folders, {self.other_files} partial files, {self.job_rows} "
+                f"job rows, {self.hidden_files} hidden files of area jobs and {self.area_records} area job "
+                f"records; kept {len(self.kept_active)} active jobs; marked {len(self.failed_dead)} jobs "
                 "whose process was gone as failed")
 
 
 def cleanup(older_than: float, now: float | None = None) -> Report:
     """Delete what finished more than ``older_than`` seconds ago (see the module's docstring)."""
     now = time.time() if now is None else now
-    report = Report(failed_dead=runner().reap())
+    jobs = runner()
+    report = Report(failed_dead=jobs.reap())
     active = _active_jobs()
     report.kept_active = sorted(active)
     cutoff = now - older_than
     file_cutoff = now - max(older_than, MIN_AGE)
     outputs = config.current().output_folder
-    for entry in _entries(outputs):
+    for entry in entries(outputs):
         document, folder = store.STATUS_DOCUMENT.fullmatch(entry.name), _OUTPUT_FOLDER.fullmatch(entry.name)
         uuid = document.group(1) if document else entry.name if folder else None
         if uuid in active:
             continue
-        if document and entry.is_file(follow_symlinks=False) and _newest(entry) < file_cutoff:
-            _delete(entry)
+        if document and entry.is_file(follow_symlinks=False) and newest(entry) < file_cutoff:
+            delete(entry)
             report.status_documents += 1
-        elif folder and entry.is_dir(follow_symlinks=False) and _newest(entry) < file_cutoff:
-            _delete(entry)
+        elif folder and entry.is_dir(follow_symlinks=False) and newest(entry) < file_cutoff:
+            delete(entry)
             report.output_folders += 1
-        elif _PART_FILE.fullmatch(entry.name) and _newest(entry) < file_cutoff:
-            _delete(entry)
+        elif _PART_FILE.fullmatch(entry.name) and newest(entry) < file_cutoff:
+            delete(entry)
             report.other_files += 1
     active_workdirs = _active_workdirs()
-    for entry in _entries(config.current().work_folder):
-        if (_WORK_FOLDER.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
-                and entry.path not in active_workdirs and _newest(entry) < file_cutoff):
-            _delete(entry)
+    for entry in entries(config.current().work_folder):
+        work_folder = _WORK_FOLDER.fullmatch(entry.name)
+        if (work_folder and work_folder.group(1) not in active and entry.is_dir(follow_symlinks=False)
+                and entry.path not in active_workdirs and newest(entry) < file_cutoff):
+            delete(entry)
             report.work_folders += 1
     report.job_rows = _delete_rows(datetime.datetime.fromtimestamp(cutoff), active)
+    jobs.clean_up_jobs(report, active, cutoff, now)
     return report
 
 
 def run_if_due(settings: CleanupSettings):
-    """Run :func:`cleanup` unless another process is at it or it ran less than an interval ago."""
-    path = lock_path(LOCK_NAME)
-    with open(path, "a") as stream:
-        try:
-            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return None
-        try:
-            last = os.fstat(stream.fileno()).st_mtime
-            if os.fstat(stream.fileno()).st_size and time.time() - last < settings.interval:
-                return None
-            report = cleanup(settings.retention)
-            stream.truncate(0)  # the file holds the last run's report; its time says when it ran
-            stream.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {report}\n")
-            return report
-        finally:
-            fcntl.flock(stream, fcntl.LOCK_UN)
+    """The periodic cleanup: :func:`cleanup` unless another process is at it or the last cleanup
+    ran less than an interval ago (then None)."""
+    return runner().cleanup_once(lambda: cleanup(settings.retention), settings.interval)
+
+
+def run_now(older_than: float) -> Report:
+    """The cleanup command: :func:`cleanup`, after the one running meanwhile, if any."""
+    return runner().cleanup_once(lambda: cleanup(older_than))
 
 
 class Schedule:
@@ -160,26 +159,27 @@ def _delete_rows(cutoff: datetime.datetime, active: set) -> int:
     return deleted
 
 
-def _entries(folder):
+def entries(folder) -> list:
+    """The entries of ``folder`` (none when it does not exist yet)."""
     try:
-        with os.scandir(folder) as entries:
-            return list(entries)
+        with os.scandir(folder) as listing:
+            return list(listing)
     except FileNotFoundError:
         return []
 
 
-def _newest(entry) -> float:
+def newest(entry) -> float:
     """The latest modification time of a file, or of a folder and everything in it."""
-    newest = entry.stat(follow_symlinks=False).st_mtime
+    latest = entry.stat(follow_symlinks=False).st_mtime
     if entry.is_dir(follow_symlinks=False):
         for folder, names, files in os.walk(entry.path):
             for name in names + files:
                 with contextlib.suppress(FileNotFoundError):
-                    newest = max(newest, os.lstat(os.path.join(folder, name)).st_mtime)
-    return newest
+                    latest = max(latest, os.lstat(os.path.join(folder, name)).st_mtime)
+    return latest
 
 
-def _delete(entry):
+def delete(entry) -> None:
     if entry.is_dir(follow_symlinks=False):
         shutil.rmtree(entry.path, ignore_errors=True)
     else:

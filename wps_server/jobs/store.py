@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import re
+import time
 
 from pywps import dblog
 from pywps.response.status import WPS_STATUS
 from sqlalchemy import BigInteger, Column, Integer, String, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import declarative_base
 
 ACTIVE = (WPS_STATUS.ACCEPTED, WPS_STATUS.STARTED, WPS_STATUS.PAUSED)
@@ -23,6 +26,10 @@ FINISHED = (WPS_STATUS.SUCCEEDED, WPS_STATUS.FAILED)
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: A job's status document in ``outputpath``: ``<uuid>.xml`` (group 1: the uuid).
 STATUS_DOCUMENT = re.compile(rf"({UUID})\.xml")
+#: Attempts of a job's statement while the database cannot be reached (about 3 minutes in all:
+#: a PostgreSQL restart), and the longest pause between two.
+DATABASE_ATTEMPTS = 40
+DATABASE_MAX_PAUSE = 5.0
 
 _PREFIX = dblog.ProcessInstance.__tablename__[:-len("requests")]
 _Base = declarative_base()
@@ -37,6 +44,20 @@ class JobHolder(_Base):
     pid = Column(Integer, nullable=False)
     start_ticks = Column(BigInteger, nullable=False)
     workdir = Column(String, nullable=True)
+
+
+def retried(method):
+    """``method``, run again while the database cannot be reached, at most DATABASE_ATTEMPTS times:
+    for what a job does as it runs, which must outlive a database restart."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        for attempt in range(DATABASE_ATTEMPTS - 1):
+            try:
+                return method(*args, **kwargs)
+            except OperationalError:
+                time.sleep(min(DATABASE_MAX_PAUSE, 0.1 * 2 ** attempt))
+        return method(*args, **kwargs)
+    return wrapper
 
 
 def session():
@@ -71,7 +92,7 @@ def counts(db) -> tuple:
 
 
 def store_status(uuid, status, message, percent):
-    """The job's row: its status, message and progress (one UPDATE)."""
+    """The job's row: its status, message and progress (one UPDATE; see :func:`retried`)."""
     with session() as db:
         (db.query(dblog.ProcessInstance).filter(dblog.ProcessInstance.uuid == str(uuid))
          .update({"status": status, "message": str(message), "percent_done": percent,

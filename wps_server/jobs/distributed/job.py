@@ -20,11 +20,17 @@ def serve(service) -> None:
 def run_stored_job(uuid: str, request_json: str) -> None:
     """The job's task, on a worker: rebuild the process and run it, unless the job has ended
     (a task re-delivered after its job finished, or was failed by a front end)."""
-    with store.session() as db:
-        row = db.get(dblog.ProcessInstance, uuid)
-        if row is None or row.status in store.FINISHED:
-            return
+    if _status(uuid) in (None, *store.FINISHED):
+        return
     if not _services:
         raise RuntimeError("this worker has no PyWPS service to run jobs with (see serve)")
     process, request, response = restore_job(_services[0], uuid, request_json.encode("utf-8"))
     process.run_job(request, response)
+
+
+@store.retried
+def _status(uuid: str):
+    """The job's status; None when it has no row (deleted) or none (never admitted): nothing to run."""
+    with store.session() as db:
+        row = db.get(dblog.ProcessInstance, uuid)
+        return None if row is None else row.status

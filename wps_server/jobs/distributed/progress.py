@@ -9,19 +9,16 @@ is unreachable for a while (a restart).
 
 from __future__ import annotations
 
-import functools
 import os
-import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
+from ..store import retried
+
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 FINISHED = (SUCCEEDED, FAILED)
-#: Attempts of a statement while the database is unreachable, and the longest pause between two.
-DATABASE_ATTEMPTS = 40
-DATABASE_MAX_PAUSE = 5.0
 #: Any constant: the advisory lock that serialises the tables' creation across nodes.
 _CREATE_LOCK = 0x776D7365
 
@@ -63,19 +60,6 @@ def sqlalchemy_url(database: str) -> str:
     return f"postgresql+psycopg://{rest}"
 
 
-def _retried(method):
-    """Run ``method`` again while the database cannot be reached, at most DATABASE_ATTEMPTS times."""
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        for attempt in range(DATABASE_ATTEMPTS - 1):
-            try:
-                return method(*args, **kwargs)
-            except sa.exc.OperationalError:
-                time.sleep(min(DATABASE_MAX_PAUSE, 0.1 * 2 ** attempt))
-        return method(*args, **kwargs)
-    return wrapper
-
-
 class ProgressStore:
     """The progress tables of one database; one engine per process (engines do not survive a fork)."""
 
@@ -83,25 +67,25 @@ class ProgressStore:
         self.engine = sa.create_engine(sqlalchemy_url(database), pool_pre_ping=True, pool_size=2,
                                        max_overflow=2)
 
-    @_retried
+    @retried
     def create_tables(self) -> None:
         """Create the tables if they are missing; safe when several nodes start at once."""
         with self.engine.begin() as connection:
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_CREATE_LOCK)))
             metadata.create_all(connection, checkfirst=True)
 
-    @_retried
+    @retried
     def start_job(self, job_id: str, total: int) -> None:
         with self.engine.begin() as connection:
             connection.execute(insert(jobs).values(job_id=job_id, blocks=total).on_conflict_do_nothing())
 
-    @_retried
+    @retried
     def block_done(self, job_id: str, row: int, col: int) -> None:
         with self.engine.begin() as connection:
             connection.execute(insert(blocks).values(job_id=job_id, block_row=row, block_col=col)
                                .on_conflict_do_nothing())
 
-    @_retried
+    @retried
     def finish(self, job_id: str, state: str, reason: str | None = None) -> bool:
         """Record the end of a running job; False when it had already ended (the first end stays)."""
         with self.engine.begin() as connection:
@@ -110,7 +94,7 @@ class ProgressStore:
                 .values(state=state, reason=reason, finished=sa.func.now()))
             return result.rowcount == 1
 
-    @_retried
+    @retried
     def progress(self, job_id: str) -> Progress | None:
         done = sa.select(sa.func.count()).where(blocks.c.job_id == job_id).scalar_subquery()
         with self.engine.connect() as connection:
@@ -118,7 +102,7 @@ class ProgressStore:
                                      .where(jobs.c.job_id == job_id)).first()
         return None if row is None else Progress(row[3], row[0], row[1], row[2])
 
-    @_retried
+    @retried
     def forget(self, job_id: str) -> None:
         """Remove a job's records (retention)."""
         with self.engine.begin() as connection:

@@ -11,18 +11,22 @@ task waits for it, polling its progress. Job tasks have a queue of their own
 waiting jobs can never hold every process their blocks need. Nothing here knows a pid: a job whose
 task failed, or outlived the per-job time limit, is found through Celery's result by whichever
 front end serves a status document next (:meth:`DistributedRunner.reap`).
+
+Outages: a front end that cannot reach PostgreSQL or Redis refuses new jobs with ServerBusy
+(HTTP 503) and still serves status documents, which are files of the shared folder; a job waits
+for the database (its row and progress writes are retried) and Celery waits for the broker.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import shutil
 import time
 
 import sqlalchemy as sa
 from celery.exceptions import TimeLimitExceeded
+from kombu.exceptions import OperationalError as BrokerError
 from pywps import dblog
 from pywps.exceptions import ServerBusy
 from pywps.response.status import WPS_STATUS
@@ -32,9 +36,10 @@ from wmsedge_engine.area import AreaError
 from ... import config
 from .. import store
 from ..execution import fail_status_document
+from . import cleanup
 from .celery_app import JOB_QUEUE, TASK_TIME_LIMIT, make_app
 from .progress import FAILED, FINISHED, SUCCEEDED, ProgressStore, sqlalchemy_url, store_for
-from .spec import AreaJobSpec
+from .spec import AreaJobSpec, assembled_path, staging_folder
 from .tasks import JOB_TASK, submit_area
 
 LOGGER = logging.getLogger("PYWPS")
@@ -73,6 +78,7 @@ class DistributedRunner:
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PREPARE_LOCK)))
                 dblog.get_session().close()
                 store.prepare_database()
+                cleanup.metadata.create_all(connection)
         finally:
             engine.dispose()
         records = ProgressStore(config.current().jobs.database)
@@ -101,11 +107,23 @@ class DistributedRunner:
         return True
 
     def start(self, process, wps_request, response):
-        """Send the job to the workers; its working folder here is not needed (a worker makes its own)."""
+        """Send the job to the workers; its working folder here is not needed (a worker makes its own).
+
+        ServerBusy (HTTP 503) when the broker cannot be reached: the job is failed, not left accepted.
+        Redis is asked first whether it answers: sending would retry, and Celery's subscription to the
+        job's result give up with a RuntimeError ("the Celery application must be restarted")."""
         time_limit = config.current().jobs.time_limit + JOB_GRACE
-        celery_app().send_task(JOB_TASK, args=(str(process.uuid), wps_request.json), task_id=str(process.uuid),
-                               time_limit=time_limit, queue=JOB_QUEUE)
         process.clean()
+        app = celery_app()
+        try:
+            app.backend.client.ping()
+            app.send_task(JOB_TASK, args=(str(process.uuid), wps_request.json), task_id=str(process.uuid),
+                          time_limit=time_limit, queue=JOB_QUEUE)
+        except (BrokerError, *app.backend.connection_errors) as exc:
+            LOGGER.warning("job %s refused: the broker cannot be reached: %s", process.uuid, exc)
+            fail_job(process.uuid, "refused: the job broker could not be reached")
+            raise ServerBusy("the server cannot take jobs now: its job broker cannot be reached. "
+                             "Please try again later.", code=503) from None
 
     def finished(self, service):
         """Nothing to hand on: the next job is already in the broker's queue."""
@@ -113,19 +131,36 @@ class DistributedRunner:
     def status_requested(self, service):
         self.reap()
 
+    def cleanup_once(self, work, interval=None):
+        """One cleanup at a time over every node (see :func:`.cleanup.cleanup_once`)."""
+        return cleanup.cleanup_once(config.current().jobs.database, work, interval)
+
+    def clean_up_jobs(self, report, active, cutoff, now):
+        cleanup.clean_up_area_jobs(config.current().jobs.database, report, active, cutoff, now)
+
     def launch_queued(self, service):
         """The broker runs queued jobs."""
 
     def reap(self) -> list:
-        """Fail the unfinished jobs whose task failed (an error, the time limit); return their uuids."""
-        with store.session() as db:
-            uuids = [row.uuid for row in db.query(dblog.ProcessInstance.uuid)
-                     .filter(dblog.ProcessInstance.status.in_(store.ACTIVE))]
+        """Fail the unfinished jobs whose task failed (an error, the time limit); return their uuids.
+
+        Nothing is learnt while PostgreSQL or Redis cannot be reached: the next call tries again (a
+        status document is served meanwhile, as it is). Redis is asked first whether it answers:
+        Celery would wait for it, retrying, for minutes."""
+        backend = celery_app().backend
         failed = []
-        for uuid in uuids:
-            result = celery_app().AsyncResult(uuid)
-            if result.state == "FAILURE" and fail_job(uuid, _reason(result.result)):
-                failed.append(uuid)
+        try:
+            with store.session() as db:
+                uuids = [row.uuid for row in db.query(dblog.ProcessInstance.uuid)
+                         .filter(dblog.ProcessInstance.status.in_(store.ACTIVE))]
+            if uuids:
+                backend.client.ping()
+            for uuid in uuids:
+                result = celery_app().AsyncResult(uuid)
+                if result.state == "FAILURE" and fail_job(uuid, _reason(result.result)):
+                    failed.append(uuid)
+        except (sa.exc.OperationalError, *backend.connection_errors) as exc:
+            LOGGER.warning("failed jobs cannot be looked for now: %s", exc)
         return failed
 
 
@@ -141,12 +176,15 @@ def _reason(exc) -> str:
 
 
 def fail_job(uuid, message) -> bool:
-    """Report job ``uuid`` failed with ``message`` (row, then status document), unless it ended meanwhile."""
+    """Report job ``uuid`` failed with ``message`` (row, then status document, then its area's record:
+    a failed job's files are then its cleanup's), unless it ended meanwhile."""
     with store.session() as db:
         failed = store.fail_row(db, str(uuid), message)
         db.commit()
     if failed and not fail_status_document(uuid, message):
         LOGGER.warning("job %s: no readable status document to mark failed", uuid)
+    if failed:
+        store_for(config.current().jobs.database).finish(str(uuid), FAILED, message)
     return failed
 
 
@@ -159,10 +197,10 @@ def compute_area(job_id, tile, block_size: int, progress) -> str:
     e = tile.grid.extent
     spec = AreaJobSpec(job_id=job_id, url=tile.wms_url, layer=tile.layer, crs=tile.crs, method=tile.method,
                        extent=(e.xmin, e.ymin, e.xmax, e.ymax), width=tile.grid.width, height=tile.grid.height,
-                       block_size=block_size, staging=os.path.join(settings.output_folder, f".{job_id}.blocks"),
+                       block_size=block_size, staging=staging_folder(settings.output_folder, job_id),
                        version=tile.wms_version, image_format=tile.image_format, wms_timeout=settings.wms.timeout,
                        retries=settings.wms.retries, deadline=time.time() + settings.jobs.time_limit)
-    destination = os.path.join(settings.output_folder, f".{job_id}.tif")
+    destination = assembled_path(settings.output_folder, job_id)
     records = store_for(settings.jobs.database)
     previous = records.progress(job_id)
     if previous is not None and previous.state in FINISHED:  # this task re-delivered: the area starts over

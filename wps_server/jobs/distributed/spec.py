@@ -7,11 +7,27 @@ the retry policy and an absolute deadline (the per-job time limit; nodes' clocks
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from dataclasses import asdict, dataclass
 
 from wmsedge_engine.area import AreaError, BlockPlan, RetryPolicy, plan_blocks
 from wmsedge_engine.georef import Extent, TileGrid
+
+#: What an area job may leave in the output folder when it is killed or fails: its staging folder
+#: ``.<job>.blocks``, its assembled COG ``.<job>.tif`` and that file's temporary (group 1: the job).
+LEFTOVER = re.compile(r"\.\.?([0-9a-f-]{32,36})\.(?:blocks|tif|tif\..+\.tif)")
+
+
+def staging_folder(output_folder: str, job_id: str) -> str:
+    """The job's block files: hidden in the shared output folder, so every node sees them."""
+    return os.path.join(output_folder, f".{job_id}.blocks")
+
+
+def assembled_path(output_folder: str, job_id: str) -> str:
+    """The job's COG once assembled, hidden until its job moves it to its output."""
+    return os.path.join(output_folder, f".{job_id}.tif")
 
 
 @dataclass(frozen=True)

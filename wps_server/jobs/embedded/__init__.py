@@ -21,7 +21,7 @@ from .. import store
 from ..execution import JobResponse, fail_status_document
 from ..process import restore_job
 from .reaper import reap, record_process
-from .slots import slot_lock
+from .slots import cleanup_once, slot_lock
 
 LOGGER = logging.getLogger("PYWPS")
 
@@ -106,6 +106,13 @@ class EmbeddedRunner:
             except Exception as exc:  # a broken stored request must not stop the others
                 LOGGER.exception("could not start the queued job %s", uuid)
                 fail_job(uuid, f"the queued job could not be started: {exc}")
+
+    def cleanup_once(self, work, interval=None):
+        """One cleanup at a time on this machine (a file lock; see :func:`.slots.cleanup_once`)."""
+        return cleanup_once(work, interval)
+
+    def clean_up_jobs(self, report, active, cutoff, now):
+        """Nothing of its own: a job's files are in its working folder, its rows go with PyWPS's."""
 
     def _start_stored(self, service, uuid, request_json):
         """Run a stored request as PyWPS's ``launch_next_process`` does, with our response class."""
