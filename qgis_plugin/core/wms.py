@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import email.utils
 import io
+import os
 import re
+import threading
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -32,6 +34,12 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 4098 * 4098
 _MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
+#: Images decoded at once in this process: one per core. Decoding is CPU-bound, so more at once
+#: would not finish sooner, and each holds twice its image in memory (PIL's and the array) while
+#: it runs: the area pipeline's four requests in flight otherwise decoded together now and then,
+#: and its peak RSS grew with the number of blocks (see BENCHMARKS.md).
+_decode_slots = threading.BoundedSemaphore(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                           else os.cpu_count() or 1)
 
 
 class WmsError(Exception):
@@ -138,7 +146,8 @@ class WmsClient:
         body, content_type, final_url = self._get(url, params)
         if _looks_like_xml(body, content_type):
             raise exception_from_xml(body, final_url)
-        return decode_image(body, grid.width, grid.height, max_pixels=self.max_pixels)
+        with _decode_slots:
+            return decode_image(body, grid.width, grid.height, max_pixels=self.max_pixels)
 
     def get_capabilities(self, url: str, version: str = "1.3.0") -> Capabilities:
         check_version(version)
