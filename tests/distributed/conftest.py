@@ -41,6 +41,20 @@ def redis_server():
         yield server
 
 
+@pytest.fixture(scope="module")
+def postgres_db():
+    """A database of the test module's own (admission counts every job in it; retention sees only its jobs)."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def redis_broker():
+    """A broker of the test module's own: no other module's tasks or results in it."""
+    with RedisServer() as server:
+        yield server
+
+
 class Worker:
     """One worker node: ``python tests/support/celery_worker.py`` in a session of its own."""
 

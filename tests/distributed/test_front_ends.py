@@ -27,7 +27,6 @@ from server.helpers import execute_xml
 from support.fault_wms import FaultyWms
 from support.owslib_jobs import follow
 
-from sandbox.services import PostgresServer, RedisServer
 from sandbox.wms import LAYER_3857, RASTERS
 from sandbox.wps import WpsServer, write_config
 from wps_server.jobs.distributed.celery_app import make_app
@@ -141,19 +140,6 @@ class Deployment:
         for front_end in self.front_ends:
             front_end.stop()
         self.app.close()
-
-
-@pytest.fixture(scope="module")
-def postgres_db():
-    """A database of this module's own: admission counts every job in it."""
-    with PostgresServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def redis_broker():
-    with RedisServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from pywps.response.status import WPS_STATUS
 from server.helpers import execute_xml
 from support.fault_wms import FaultyWms
 
-from sandbox.services import PostgresServer, RedisServer
 from sandbox.wms import LAYER_3857, RASTERS
 
 from . import test_front_ends as front_ends
@@ -101,18 +100,6 @@ class StatusPoller:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join(timeout=300)
-
-
-@pytest.fixture(scope="module")
-def postgres_db():
-    with PostgresServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def redis_broker():
-    with RedisServer() as server:
-        yield server
 
 
 def execute(front_end):

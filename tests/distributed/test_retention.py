@@ -22,7 +22,6 @@ from pywps.response.status import WPS_STATUS
 from support.fault_wms import FaultyWms
 from support.owslib_jobs import follow
 
-from sandbox.services import PostgresServer, RedisServer
 from sandbox.wps import write_config
 from wps_server.jobs.distributed.cleanup import CLEANUP_LOCK
 
@@ -47,18 +46,6 @@ while not os.path.exists(sys.argv[2]):
 report = retention.run_if_due(settings.cleanup)
 print("skipped" if report is None else f"ran: {report}")
 """
-
-
-@pytest.fixture(scope="module")
-def postgres_db():
-    with PostgresServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def redis_broker():
-    with RedisServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
