@@ -70,7 +70,8 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
         # A tile: one block, computed in the calling thread (a pool would cost more than the block
         # itself on a 512² tile); a source that honours cancel stops it, the check follows.
         try:
-            compute_block(plan.block(0, 0), source, sink, method, retry, stop)
+            # No result buffer kept for this thread: it lives on (QGIS, a server worker) after the run.
+            compute_block(plan.block(0, 0), source, sink, method, retry, stop, reuse_result_buffer=False)
             if is_canceled is not None and is_canceled():
                 raise AreaCanceled("the area run was canceled")
             if progress is not None:
@@ -114,18 +115,20 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
 
 
 def compute_block(block: Block, source: PixelSource, sink: BlockSink, method: str,
-                  retry: RetryPolicy, stop: threading.Event, *, filter_workers: int | None = None) -> None:
+                  retry: RetryPolicy, stop: threading.Event, *, filter_workers: int | None = None,
+                  reuse_result_buffer: bool = True) -> None:
     """Fetch (retried), filter and write one block; also the whole body of a distributed block task.
 
-    ``filter_workers`` is the engine filter's thread count (None: its own choice). Raises
+    ``filter_workers`` is the engine filter's thread count (None: its own choice);
+    ``reuse_result_buffer`` keeps this thread's result buffer for its next block. Raises
     :class:`AreaError` naming the block when its fetch fails for good; returns without writing when
     ``stop`` is set.
     """
     pixels = _fetch_with_retries(block, source, retry, stop)
     if pixels is None:
         return
-    gradient = edge_filter(pixels, method, halo=True, workers=filter_workers,
-                           out=_gradient_buffer(block.height, block.width))
+    buffer = _gradient_buffer(block.height, block.width) if reuse_result_buffer else None
+    gradient = edge_filter(pixels, method, halo=True, workers=filter_workers, out=buffer)
     del pixels  # the decoded image goes before the write: one less block-sized buffer per thread in flight
     if not stop.is_set():
         sink.write(block, gradient)
