@@ -103,6 +103,23 @@ def test_values_are_never_clipped():
     assert edge_filter(step[:, ::-1], "sobel_x").min() == -1020
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("method", METHODS)
+def test_8bit_extremes_are_exact(method, dtype):
+    # 8-bit gray is computed in int16: the largest gradients of either sign, from checkerboards
+    # and steps of the dtype's extreme values, must equal scipy's float64 ones exactly.
+    info = np.iinfo(dtype)
+    rows, cols = np.indices((40, 50))
+    patterns = [((rows // 2 + cols // 3) % 2).astype(bool), cols >= 25, rows < 20, (rows + cols) % 2 == 0]
+    for pattern in patterns:
+        image = np.where(pattern, info.max, info.min).astype(dtype)
+        for halo in (False, True):
+            expected = SCIPY[method](image.astype(np.float64))
+            if halo:
+                expected = expected[1:-1, 1:-1]
+            np.testing.assert_array_equal(edge_filter(image, method, halo=halo), expected.astype(np.float32))
+
+
 def test_strips_join_without_seams():
     # Tall enough for many strips: every row must equal scipy's.
     image = random_image((1000, 70), np.uint8, seed=5)
@@ -201,7 +218,7 @@ class TestThreads:
     @pytest.fixture(autouse=True)
     def small_strips(self, monkeypatch):
         # 30 elements per strip: 3 rows of these 10-column images, so many strips and threads.
-        monkeypatch.setattr(filters, "_STRIP_ELEMENTS", 30)
+        monkeypatch.setattr(filters, "_STRIP_ELEMENTS", dict.fromkeys(filters._STRIP_ELEMENTS, 30))
 
     @pytest.mark.parametrize("bands", [0, 1, 2, 3, 4])
     @pytest.mark.parametrize("dtype", DTYPES)
