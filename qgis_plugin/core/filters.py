@@ -68,7 +68,7 @@ _PARALLEL_MIN_PIXELS = 1024 * 1024
 _pools: dict = {}
 _pools_lock = threading.Lock()
 _thread_buffers = threading.local()
-_luma_weights: dict = {}
+_luma_weights = np.empty(0, dtype=np.float32)
 
 
 def edge_filter(image, method: str, *, halo: bool = False, workers: int | None = None,
@@ -138,33 +138,28 @@ def _gray_into(rows, out):
     the float32 array (or view) ``out``."""
     if rows.ndim == 2:
         np.copyto(out, rows, casting="unsafe")
-    elif rows.dtype == np.uint8 and rows.strides[1:] == (rows.shape[2], 1):
-        # Packed RGB or RGBA pixels: worked on as one flat array of channel values, as the
-        # gradient is (see _gradient): one contiguous copy, one contiguous product against
-        # the weights repeated per pixel, two sums of the array with itself shifted by one
-        # and two values (R + G + B at each pixel's first value), then one copy picking each
-        # pixel's sum (numpy is slow on strided arrays: picking the channels one by one costs
-        # twice as much). Integer weights: every product and partial sum is an integer below
-        # 2**24, exact in float32, and the one division rounds once; a neutral gray stays v.
-        # Not a BLAS product: it is faster alone, but OpenBLAS starts threads of its own that
-        # compete with ours (and QGIS's) for the cores.
-        channels = rows.shape[2]
-        colour = _scratch("colour", rows.size)
-        np.copyto(colour.reshape(rows.shape), rows, casting="unsafe")
-        np.multiply(colour, _repeated_luma_weights(out.size, channels), out=colour)
-        sums = _scratch("sums", colour.size - 2)
-        np.add(colour[:-2], colour[1:-1], out=sums)
-        np.add(sums, colour[2:], out=sums)
-        np.copyto(out, sums[::channels].reshape(out.shape))
-        np.divide(out, np.float32(1000.0), out=out)
-    elif rows.dtype == np.uint8:
-        # 8 bits, channels stored apart (QGIS's unpacked ARGB, bands read as planes): one
-        # pass per channel, with the same exact integer sums.
+    elif rows.dtype == np.uint8 and rows.strides[1:] != (3, 1):
+        # 8 bits, except packed RGB: one pass per channel (RGBA pixels, or channels stored
+        # apart such as QGIS's unpacked ARGB or bands read as planes). Integer weights: every
+        # product and partial sum is an integer below 2**24, exact in float32, and the one
+        # division rounds once; a neutral gray (v, v, v) stays v.
         term = _scratch("term", out.shape)
         np.multiply(rows[:, :, 0], np.float32(_LUMA_PER_MILLE[0]), out=out, dtype=np.float32)
         for channel in (1, 2):
             np.multiply(rows[:, :, channel], np.float32(_LUMA_PER_MILLE[channel]), out=term, dtype=np.float32)
             np.add(out, term, out=out)
+        np.divide(out, np.float32(1000.0), out=out)
+    elif rows.dtype == np.uint8:
+        # Packed RGB: the same exact sums, faster as one contiguous copy and one contiguous
+        # product against the weights repeated per pixel (picking every third byte is slow).
+        # Not a BLAS product: it is faster alone, but OpenBLAS starts threads of its own that
+        # compete with ours (and QGIS's) for the cores.
+        colour = _scratch("colour", rows.shape)
+        np.copyto(colour, rows, casting="unsafe")
+        flat = colour.reshape(-1)
+        np.multiply(flat, _repeated_luma_weights(out.size), out=flat)
+        np.add(colour[:, :, 0], colour[:, :, 1], out=out)
+        np.add(out, colour[:, :, 2], out=out)
         np.divide(out, np.float32(1000.0), out=out)
     else:
         # Wider integers and floats: products in float64, one rounding to float32 at the end.
@@ -175,14 +170,13 @@ def _gray_into(rows, out):
         np.divide(gray, 1000.0, out=out, casting="unsafe")
 
 
-def _repeated_luma_weights(pixels, channels):
-    """The per-mille luma weights (0 for alpha) repeated for ``pixels`` pixels of ``channels``
-    values, as one flat float32 array."""
-    weights = _luma_weights.get(channels)
-    if weights is None or weights.size < channels * pixels:
-        per_pixel = np.array(_LUMA_PER_MILLE + (0.0,) * (channels - 3), dtype=np.float32)
-        weights = _luma_weights[channels] = np.tile(per_pixel, pixels)
-    return weights[: channels * pixels]
+def _repeated_luma_weights(pixels):
+    """The per-mille luma weights repeated for ``pixels`` RGB pixels, as one flat float32 array."""
+    global _luma_weights
+    weights = _luma_weights
+    if weights.size < 3 * pixels:
+        weights = _luma_weights = np.tile(np.array(_LUMA_PER_MILLE, dtype=np.float32), pixels)
+    return weights[: 3 * pixels]
 
 
 def _scratch(name, shape, dtype=np.float32):
