@@ -49,6 +49,7 @@ NODATA = float("nan")
 #: ITU-R 601-2 luma weights, as used by PIL's ``Image.convert('L')``.
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 _LUMA_PER_MILLE = (299.0, 587.0, 114.0)
+_LUMA_PER_MILLE_INT = tuple(np.uint32(weight) for weight in _LUMA_PER_MILLE)
 
 # Smoothing weights across the derivative direction, per kernel family.
 _SMOOTHING = {"sobel": 2.0, "prewitt": 1.0}
@@ -138,9 +139,26 @@ def _gray_into(rows, out):
     the float32 array (or view) ``out``."""
     if rows.ndim == 2:
         np.copyto(out, rows, casting="unsafe")
+    elif rows.dtype == np.uint8 and rows.strides[1:] == (4, 1):
+        # Packed RGBA: each pixel is one 32-bit word (R in its low byte, read little-endian
+        # whatever the machine), so every pass is contiguous: the channels are masked out of
+        # the words, weighted and summed in uint32 (exact: at most 255,000), then converted
+        # and divided once; a third less time than picking every fourth byte.
+        words = rows.view("<u4")[:, :, 0]
+        luma = _scratch("luma", out.shape, np.uint32)
+        channel = _scratch("channel", out.shape, np.uint32)
+        np.bitwise_and(words, 0xFF, out=luma)
+        np.multiply(luma, _LUMA_PER_MILLE_INT[0], out=luma)
+        for shift, weight in ((8, _LUMA_PER_MILLE_INT[1]), (16, _LUMA_PER_MILLE_INT[2])):
+            np.right_shift(words, shift, out=channel)
+            np.bitwise_and(channel, 0xFF, out=channel)
+            np.multiply(channel, weight, out=channel)
+            np.add(luma, channel, out=luma)
+        np.copyto(out, luma, casting="unsafe")
+        np.divide(out, np.float32(1000.0), out=out)
     elif rows.dtype == np.uint8 and rows.strides[1:] != (3, 1):
-        # 8 bits, except packed RGB: one pass per channel (RGBA pixels, or channels stored
-        # apart such as QGIS's unpacked ARGB or bands read as planes). Integer weights: every
+        # 8 bits, channels stored apart (QGIS's unpacked ARGB, bands read as planes): one pass
+        # per channel. Integer weights: every
         # product and partial sum is an integer below 2**24, exact in float32, and the one
         # division rounds once; a neutral gray (v, v, v) stays v.
         term = _scratch("term", out.shape)

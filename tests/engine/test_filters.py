@@ -307,9 +307,15 @@ class TestGray:
     def test_every_8bit_colour_of_a_channel_and_neutral_grays(self):
         values = np.arange(256, dtype=np.uint8)
         colours = np.stack(np.meshgrid(values, values, indexing="ij"), axis=-1)  # 256 x 256 x 2
+        alpha = np.random.default_rng(12).integers(0, 256, colours.shape[:2], dtype=np.uint8)
         for third in (0, 128, 255):
             rgb = np.dstack([colours, np.full(colours.shape[:2], third, np.uint8)])
             self.assert_within_float32_rounding(gray_float32(rgb), rgb)
+            # packed RGBA (read as 32-bit words): the same, whatever the alpha
+            rgba = np.dstack([rgb, alpha])
+            self.assert_within_float32_rounding(gray_float32(rgba), rgba)
+            # and with the channels the other way round (B, G, R in the first bytes)
+            self.assert_within_float32_rounding(gray_float32(rgba[:, :, [2, 1, 0, 3]]), rgba[:, :, [2, 1, 0, 3]])
         neutral = np.repeat(values[None, :, None], 3, axis=2)
         assert (gray_float32(neutral)[0] == values).all()
 
