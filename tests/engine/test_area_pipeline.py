@@ -204,8 +204,10 @@ def test_cancel_in_the_middle_leaves_nothing(tmp_path):
     fractions = []
     with pytest.raises(AreaCanceled):
         run_area(plan, source, CogSink(str(tmp_path / "edges.tif"), plan, "EPSG:32618"), "sobel_x",
-                 progress=fractions.append, is_canceled=lambda: len(fractions) >= 20)
-    assert 20 <= len(fractions) < len(plan)
+                 progress=fractions.append, is_canceled=lambda: len(fractions) >= 20, concurrency=4)
+    # Seen right after the 20th block: no later block is reported, and none is fetched beyond the
+    # three already in flight, however many blocks finished together.
+    assert len(fractions) == 20 and source.calls <= 20 + 3
     assert os.listdir(tmp_path) == []
 
 

@@ -91,27 +91,35 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
             pending.add(pool.submit(compute_block, block, source, sink, method, retry, stop,
                                     filter_workers=1 if concurrency > 1 else None))
 
+    def stop_if_canceled():
+        if is_canceled is not None and is_canceled():
+            raise AreaCanceled("the area run was canceled")
+
     try:
         for _ in range(concurrency):
             submit_next()
         while pending:
             finished, _ = wait(pending, timeout=_CANCEL_POLL, return_when=FIRST_COMPLETED)
-            if is_canceled is not None and is_canceled():
-                raise AreaCanceled("the area run was canceled")
+            stop_if_canceled()
             for future in finished:
                 pending.discard(future)
                 future.result()
                 done += 1
                 if progress is not None:
                     progress(done / len(plan))
+                # Checked again before each next block: several may finish in one wait, and a
+                # cancel seen in between must send no further GetMap.
+                stop_if_canceled()
                 submit_next()
+        # The block threads end before the COG is made: their result buffers and filter work
+        # arrays (about 20 MiB each) would otherwise add to GDAL's memory at the peak.
+        pool.shutdown(wait=True)
         sink.commit()
     except BaseException:
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         sink.abort()
         raise
-    pool.shutdown(wait=True)
 
 
 def compute_block(block: Block, source: PixelSource, sink: BlockSink, method: str,
