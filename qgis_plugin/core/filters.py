@@ -58,7 +58,8 @@ _SMOOTHING = {"sobel": 2.0, "prewitt": 1.0}
 # working set near L2 while numpy's per-call cost stays small; measured fastest on 512- and
 # 4096-wide tiles. int16 (8-bit gray): each pass is cheaper, so 512 Ki, fewer numpy calls: with
 # two threads every call risks a wait for the GIL, which on 2 shared cores cost more than
-# cache misses (4096 x 4096 sobel_x, 2 threads: 17 ms at 128 Ki, 10 ms at 512 Ki, 11.5 at 1 Mi).
+# cache misses (4096 x 4096 sobel_x on 2 threads, best of 7 in two runs: 19-23 ms at 128 Ki,
+# 10-15 ms at 512 Ki, 11.5 ms at 1 Mi).
 _STRIP_ELEMENTS = {np.dtype(np.float32): 128 * 1024, np.dtype(np.int16): 512 * 1024}
 
 # Below this many output pixels the thread pool costs more than it saves: at
