@@ -144,7 +144,7 @@ def _gray_into(rows, out):
         # Packed RGBA: each pixel is one 32-bit word (R in its low byte, read little-endian
         # whatever the machine), so every pass is contiguous: the channels are masked out of
         # the words, weighted and summed in uint32 (exact: at most 255,000), then converted
-        # and divided once; a third less time than picking every fourth byte.
+        # and divided once; a sixth to a third less time than picking every fourth byte.
         words = rows.view("<u4")[:, :, 0]
         luma = _scratch("luma", out.shape, np.uint32)
         channel = _scratch("channel", out.shape, np.uint32)
@@ -159,9 +159,8 @@ def _gray_into(rows, out):
         np.divide(out, np.float32(1000.0), out=out)
     elif rows.dtype == np.uint8 and rows.strides[1:] != (3, 1):
         # 8 bits, channels stored apart (QGIS's unpacked ARGB, bands read as planes): one pass
-        # per channel. Integer weights: every
-        # product and partial sum is an integer below 2**24, exact in float32, and the one
-        # division rounds once; a neutral gray (v, v, v) stays v.
+        # per channel. Integer weights: every product and partial sum is an integer below
+        # 2**24, exact in float32, and the one division rounds once; a neutral gray stays v.
         term = _scratch("term", out.shape)
         np.multiply(rows[:, :, 0], np.float32(_LUMA_PER_MILLE[0]), out=out, dtype=np.float32)
         for channel in (1, 2):
