@@ -33,6 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .cores import usable_cores
+
 SOBEL_X = "sobel_x"
 SOBEL_Y = "sobel_y"
 PREWITT_X = "prewitt_x"
@@ -112,7 +114,7 @@ def edge_filter(image, method: str, *, halo: bool = False, workers: int | None =
 
     starts = range(0, out_height, strip_rows)
     if workers is None:
-        workers = _usable_cores() if out.size >= _PARALLEL_MIN_PIXELS else 1
+        workers = usable_cores() if out.size >= _PARALLEL_MIN_PIXELS else 1
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     if workers == 1 or len(starts) == 1:
@@ -213,13 +215,6 @@ def _is_8bit_gray(source):
     """True for a 2-D array of 8-bit integers, whose gradients are exact in int16 (at most
     4 x 255 in magnitude): half the memory traffic of float32, and the same values."""
     return source.ndim == 2 and source.dtype.itemsize == 1 and np.issubdtype(source.dtype, np.integer)
-
-
-def _usable_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _pool(workers):

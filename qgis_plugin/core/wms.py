@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.utils
 import io
-import os
 import re
 import threading
 import time
@@ -25,6 +24,7 @@ from PIL import Image
 from requests.packages.urllib3.exceptions import HTTPError as TransportError
 from requests.packages.urllib3.exceptions import ReadTimeoutError
 
+from .cores import usable_cores
 from .georef import TileGrid, check_version, wms_bbox
 
 IMAGE_FORMATS = ("image/png", "image/jpeg")
@@ -38,8 +38,7 @@ _CHUNK = 64 * 1024
 #: would not finish sooner, and each holds twice its image in memory (PIL's and the array) while
 #: it runs: the area pipeline's four requests in flight otherwise decoded together now and then,
 #: and its peak RSS grew with the number of blocks (see BENCHMARKS.md).
-_decode_slots = threading.BoundedSemaphore(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                           else os.cpu_count() or 1)
+_decode_slots = threading.BoundedSemaphore(usable_cores())
 
 
 class WmsError(Exception):
