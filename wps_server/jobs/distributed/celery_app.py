@@ -34,9 +34,10 @@ RESULT_BACKEND_RETRIES = 60
 
 
 def make_app(broker: str, database: str, *, task_time_limit: float = TASK_TIME_LIMIT,
-             visibility_timeout: float | None = None) -> Celery:
+             visibility_timeout: float | None = None, result_retries: int = RESULT_BACKEND_RETRIES) -> Celery:
     """The app every front end and worker builds from the same ``broker`` (``redis://``) and
-    ``database`` (``postgresql://``); ``visibility_timeout`` defaults to twice the task limit."""
+    ``database`` (``postgresql://``); ``visibility_timeout`` defaults to twice the task limit.
+    ``result_retries``: how often a result is stored or read again while Redis is away (0: never)."""
     if not broker.startswith(("redis://", "rediss://")):
         raise ValueError(f"the job broker must be a redis:// URL, got {broker.partition('://')[0]!r}")
     sqlalchemy_url(database)  # a bad database URL fails here, not in the first task
@@ -56,8 +57,8 @@ def make_app(broker: str, database: str, *, task_time_limit: float = TASK_TIME_L
         accept_content=["json"],
         result_expires=RESULT_EXPIRES,
         result_chord_ordered=True,
-        result_backend_always_retry=True,
-        result_backend_max_retries=RESULT_BACKEND_RETRIES,
+        result_backend_always_retry=result_retries > 0,
+        result_backend_max_retries=result_retries,
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=BROKER_CONNECTION_RETRIES,
         broker_transport_options={"visibility_timeout": visibility},

@@ -66,6 +66,14 @@ def celery_app():
     return make_app(jobs.broker, jobs.database, **task_limits(jobs))
 
 
+@functools.lru_cache(maxsize=1)
+def status_reader():
+    """The same app for a front end's reads of job results, without the retries that carry a worker's
+    writes through a Redis outage: a status request never waits for Redis, the next one reads again."""
+    jobs = config.current().jobs
+    return make_app(jobs.broker, jobs.database, result_retries=0, **task_limits(jobs))
+
+
 class DistributedRunner:
     """Jobs as Celery tasks on any worker node; admission, state and failures through PostgreSQL."""
 
@@ -145,21 +153,19 @@ class DistributedRunner:
         """Fail the unfinished jobs whose task failed (an error, the time limit); return their uuids.
 
         Nothing is learnt while PostgreSQL or Redis cannot be reached: the next call tries again (a
-        status document is served meanwhile, as it is). Redis is asked first whether it answers:
-        Celery would wait for it, retrying, for minutes."""
-        backend = celery_app().backend
+        status document is served meanwhile, as it is). Results are read without retries
+        (:func:`status_reader`): Celery would otherwise wait for Redis, retrying, for minutes."""
+        reader = status_reader()
         failed = []
         try:
             with store.session() as db:
                 uuids = [row.uuid for row in db.query(dblog.ProcessInstance.uuid)
                          .filter(dblog.ProcessInstance.status.in_(store.ACTIVE))]
-            if uuids:
-                backend.client.ping()
             for uuid in uuids:
-                result = celery_app().AsyncResult(uuid)
+                result = reader.AsyncResult(uuid)
                 if result.state == "FAILURE" and fail_job(uuid, _reason(result.result)):
                     failed.append(uuid)
-        except (sa.exc.OperationalError, *backend.connection_errors) as exc:
+        except (sa.exc.OperationalError, *reader.backend.connection_errors) as exc:
             LOGGER.warning("failed jobs cannot be looked for now: %s", exc)
         return failed
 
