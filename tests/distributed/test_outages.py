@@ -33,6 +33,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.distributed, pytest.mark.timeout(180
 
 JOBS = 4  # three before the outages, one between them
 BLOCKS = 12  # per job: 3 rows x 4 columns
+#: Block tasks run at once: two worker nodes, each with the worker command's default two processes.
+BLOCK_PROCESSES = 4
 WAIT = 300.0
 OWS = "{http://www.opengis.net/ows/1.1}"
 #: The single-node reference of test_front_ends, computed once for this module too.
@@ -43,7 +45,7 @@ class GetMapBudget:
     """A relay hook: GetMaps pass while the budget lasts, later ones wait (in the relay) for more."""
 
     def __init__(self, allowed):
-        self.allowed, self.passed = allowed, 0
+        self.allowed, self.passed, self.held = allowed, 0, 0
         self.condition = threading.Condition()
 
     def allow(self, more=None):
@@ -53,10 +55,20 @@ class GetMapBudget:
                 self.allowed + more
             self.condition.notify_all()
 
+    def wait_held(self, count):
+        """Until ``count`` GetMaps wait in the relay: every block process holds a task, and none
+        needs the broker to get its next one."""
+        with self.condition:
+            assert self.condition.wait_for(lambda: self.held >= count, timeout=WAIT), \
+                f"{self.held} GetMaps held, never {count}"
+
     def __call__(self, connection, query):
         if query.get("REQUEST") == "GetMap":
             with self.condition:
+                self.held += 1
+                self.condition.notify_all()
                 self.condition.wait_for(lambda: self.allowed is None or self.passed < self.allowed)
+                self.held -= 1
                 self.passed += 1
         return False  # then relayed, slowly
 
@@ -156,7 +168,8 @@ def test_jobs_through_a_broker_outage_and_a_database_outage_all_succeed_once(wms
             uuids = [job_id(execution) for execution in executions]
             with StatusPoller(deployment.front_ends) as poller:
                 poller.locations.extend(e.statusLocation for e in executions)
-                assert wait_blocks(postgres_db.url, uuids, 6) == 6  # the next GetMaps wait in the relay
+                assert wait_blocks(postgres_db.url, uuids, 6) == 6
+                budget.wait_held(BLOCK_PROCESSES)  # a process between two tasks would wait for the broker
                 with redis_broker.stopped():
                     budget.allow(4)  # blocks in flight end while the broker is away
                     wait_blocks(postgres_db.url, uuids, 10)
