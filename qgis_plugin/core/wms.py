@@ -34,6 +34,8 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 4098 * 4098
 _MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
+#: Decoded images above this many bytes are copied out of PIL in bands of ``_BAND_BYTES`` (:func:`_pixels`).
+_WHOLE_COPY_BYTES, _BAND_BYTES = 4 * 2**20, 2**20
 #: Images decoded at once in this process: one per core. Decoding is CPU-bound, so more at once
 #: would not finish sooner, and each holds twice its image in memory (PIL's and the array) while
 #: it runs: the area pipeline's four requests in flight otherwise decoded together now and then,
@@ -287,7 +289,27 @@ def decode_image(body: bytes, width: int | None = None, height: int | None = Non
         image.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise WmsBadResponse(f"the WMS image is truncated or corrupt: {exc}") from exc
-    return np.asarray(_normalise_mode(image))
+    return _pixels(_normalise_mode(image))
+
+
+def _pixels(image) -> np.ndarray:
+    """The pixels of a loaded PIL image as a uint8 array; a large image copied in bands of rows.
+
+    ``np.asarray`` of a whole image goes through ``tobytes``, which holds the pixels three times
+    at once (PIL's image, its encoded chunks and their join): 48 MiB for a 2048² RGBA block, where
+    bands of 1 MiB hold them twice plus a band. A tile (up to 4 MiB) is copied at once."""
+    row_bytes = image.width * len(image.getbands())
+    if row_bytes * image.height <= _WHOLE_COPY_BYTES:
+        return np.asarray(image)
+    band_rows = max(1, _BAND_BYTES // row_bytes)
+    bands = [(row0, min(row0 + band_rows, image.height)) for row0 in range(0, image.height, band_rows)]
+    out = None
+    for row0, row1 in bands:
+        band = np.asarray(image.crop((0, row0, image.width, row1)))
+        if out is None:
+            out = np.empty((image.height,) + band.shape[1:], dtype=band.dtype)
+        out[row0:row1] = band
+    return out
 
 
 def _normalise_mode(image):

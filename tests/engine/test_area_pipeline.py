@@ -23,6 +23,7 @@ from wmsedge_engine.area import (
     plan_blocks,
     run_area,
 )
+from wmsedge_engine.area import pipeline
 from wmsedge_engine.area.cog import COG_BLOCK_SIZE, CogSink, OsgeoGdal, RasterioGdal
 from wmsedge_engine.filters import METHODS
 from wmsedge_engine.georef import Extent
@@ -209,6 +210,63 @@ def test_cancel_in_the_middle_leaves_nothing(tmp_path):
     # three already in flight, however many blocks finished together.
     assert len(fractions) == 20 and source.calls <= 20 + 3
     assert os.listdir(tmp_path) == []
+
+
+class AtOnce:
+    """Counts the calls running at once, each held ``hold`` seconds; keeps the largest count."""
+
+    def __init__(self, hold):
+        self.hold, self.now, self.most = hold, 0, 0
+        self.lock = threading.Lock()
+
+    def __enter__(self):
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        return self
+
+    def __exit__(self, *exc):
+        threading.Event().wait(self.hold)
+        with self.lock:
+            self.now -= 1
+
+
+class GatedSource(RasterSource):
+    """The first four fetches return only once all four are running."""
+
+    def __init__(self, array):
+        super().__init__(array)
+        self.first_four = threading.Barrier(4, timeout=120)
+
+    def fetch(self, grid):
+        if self.calls < 4:
+            self.first_four.wait()
+        return super().fetch(grid)
+
+
+class CountingSink:
+    def __init__(self):
+        self.writing, self.written = AtOnce(hold=0.05), []
+
+    def write(self, block, gradient):
+        with self.writing:
+            self.written.append((block.row, block.col))
+
+    def commit(self):
+        pass
+
+    def abort(self):
+        pass
+
+
+def test_blocks_are_fetched_four_at_once_but_filtered_and_written_one_per_core(tmp_path, monkeypatch):
+    """Filtering and writing are CPU work: more blocks at once than cores would only hold more memory."""
+    monkeypatch.setattr(pipeline, "usable_cores", lambda: 2)
+    plan = plan_blocks(area_grid(area_of(1, 1, 250, 120), pixel_size=PIXEL), 50)
+    source, sink = GatedSource(source_raster()), CountingSink()
+    run_area(plan, source, sink, "sobel_x", concurrency=4)
+    assert sorted(sink.written) == sorted((b.row, b.col) for b in plan)
+    assert sink.writing.most == 2
 
 
 def test_progress_is_the_fraction_of_blocks_done(tmp_path):

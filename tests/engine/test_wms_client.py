@@ -386,3 +386,15 @@ def test_decode_keeps_gray_and_alpha(mode, channels):
     pixels = decode_image(png_bytes(7, 3, mode, noise=True), 7, 3)
     assert pixels.dtype == np.uint8
     assert pixels.shape == ((3, 7) if channels is None else (3, 7, channels))
+
+
+@pytest.mark.parametrize("mode, shape", [("L", (2411, 2049)), ("LA", (1703, 1301, 2)), ("RGB", (1601, 1207, 3)),
+                                         ("RGBA", (1029, 1031, 4))])
+def test_decode_of_a_block_sized_image_equals_the_pixels_encoded(mode, shape):
+    """Above 4 MiB the pixels leave PIL in bands of rows; the last band here is shorter than the others."""
+    pixels = np.random.default_rng(5).integers(0, 256, shape, dtype=np.uint8)
+    encoded = io.BytesIO()
+    Image.fromarray(pixels, mode).save(encoded, "PNG", compress_level=0)
+    decoded = decode_image(encoded.getvalue(), shape[1], shape[0])
+    assert decoded.nbytes > 4 * 2**20 and decoded.shape == shape
+    assert np.array_equal(decoded, pixels)

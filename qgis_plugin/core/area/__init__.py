@@ -5,7 +5,7 @@ adapter supplies (a pixel source and a block sink), ``pipeline`` is the one loop
 is the pixel source over the engine's WMS client, and ``cog`` the Cloud Optimized GeoTIFF sink.
 """
 
-from .pipeline import AreaCanceled, AreaError, RetryPolicy, compute_block, run_area
+from .pipeline import AreaCanceled, AreaError, ComputeSlots, RetryPolicy, compute_block, run_area
 from .plan import Block, BlockPlan, area_grid, block_size_for, plan_blocks
 from .ports import BlockSink, PixelSource, TransientSourceError
 
@@ -15,6 +15,7 @@ __all__ = [
     "Block",
     "BlockPlan",
     "BlockSink",
+    "ComputeSlots",
     "PixelSource",
     "RetryPolicy",
     "TransientSourceError",

@@ -1,26 +1,44 @@
-"""Peak memory of an area run: freed block buffers handed back to the system as they are freed.
+"""Peak memory of an area run: block-sized buffers handed back to the system as they are freed.
 
-A block's decoded image, gray levels and gradient are buffers of 10-20 MiB, allocated and freed
-by several threads at once. glibc keeps freed memory in each thread's arena for reuse, and over
-many blocks the arenas' free memory grew with the area (283 MiB peak at 4096², 421 MiB at
-16384²); GDAL's overview and compression buffers came on top of it at the end. Trimming after
-each block keeps the peak to the blocks in flight (see BENCHMARKS.md) and costs no measurable
-time. Elsewhere than glibc, nothing is done.
+A block's PNG body, decoded image and result are buffers of 4-20 MiB, allocated and freed by
+several threads at once. glibc serves allocations above its mmap threshold with their own
+mappings, returned to the system when freed, but it raises that threshold to the size of the
+first such buffer freed (up to 32 MiB): from then on the block buffers came from the threads'
+heaps, whose free memory stayed resident. Over an 81-block area, 150-190 MiB of the peak was
+free heap memory, and the peak grew with the area (235 MiB at 4096², 306 MiB at 16384²).
+
+A fixed threshold of :data:`MMAP_THRESHOLD` keeps every block-sized buffer in its own mapping
+(peak 224 and 241 MiB); the price is faulting in fresh pages for each of them, about 1 s of CPU
+per 16384² area (see BENCHMARKS.md). Trimming the heaps after each block returns what smaller
+buffers leave. The threshold is process-wide and stays set: QGIS or the server then maps each
+buffer above 4 MiB anew, as glibc does before its first adjustment. Elsewhere than glibc,
+nothing is done.
 """
 
 from __future__ import annotations
 
 import ctypes
 
+#: Allocations from this size on get their own mapping (glibc's ``M_MMAP_THRESHOLD``), in bytes.
+MMAP_THRESHOLD = 4 * 2**20
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
 
-def _malloc_trim():
+
+def _libc():
     try:
-        return ctypes.CDLL(None).malloc_trim
+        libc = ctypes.CDLL(None)
+        return libc.malloc_trim, libc.mallopt
     except (AttributeError, OSError):
-        return None
+        return None, None
 
 
-_trim = _malloc_trim()
+_trim, _mallopt = _libc()
+
+
+def map_block_buffers() -> None:
+    """Serve every allocation of :data:`MMAP_THRESHOLD` or more with its own mapping, from now on."""
+    if _mallopt is not None:
+        _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def return_freed_memory() -> None:

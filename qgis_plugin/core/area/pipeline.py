@@ -3,12 +3,14 @@
 Like QGIS's block-iterating raster algorithms: blocks are handed out in order, each is computed
 alone from its own fetch (with its halo), the sink receives it, progress is blocks done over
 blocks planned, and the cancel check sits in the loop. At most ``concurrency`` blocks are in
-flight, so memory depends on the block size and the concurrency, never on the area.
+flight, and of those at most one per core is filtered and written at a time (:class:`ComputeSlots`),
+so memory depends on the block size and the concurrency, never on the area.
 """
 
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager, nullcontext
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
@@ -16,14 +18,14 @@ from typing import Callable
 import numpy as np
 
 from ..contract import DEFAULT_RETRIES
+from ..cores import usable_cores
 from ..filters import edge_filter
-from .memory import return_freed_memory
+from .memory import map_block_buffers, return_freed_memory
 from .plan import Block, BlockPlan
 from .ports import BlockSink, PixelSource, TransientSourceError
 
 #: How often the loop looks at the cancel flag while blocks are in flight (seconds).
 _CANCEL_POLL = 0.1
-_thread_buffers = threading.local()
 
 
 class AreaError(Exception):
@@ -32,6 +34,36 @@ class AreaError(Exception):
 
 class AreaCanceled(Exception):
     """The run was canceled; nothing was left at the output path."""
+
+
+class ComputeSlots:
+    """At most ``count`` blocks filtered and written at once, each into a reused float32 result buffer.
+
+    Fetches wait on the network, so more of them run than there are cores; filtering and writing
+    are CPU work, and more of them at once than cores would finish no sooner, but each would hold
+    its decoded image and its result (16 MiB each for a 2048² block) meanwhile. Reused buffers
+    also spare faulting in a fresh result's 4,000 pages per block (the sink copies each block as
+    it writes it).
+    """
+
+    def __init__(self, count: int):
+        self._slots = threading.BoundedSemaphore(count)
+        self._lock = threading.Lock()
+        self._buffers: list = []
+
+    @contextmanager
+    def result_buffer(self, height: int, width: int):
+        """A free slot's ``height`` x ``width`` float32 buffer, held until the block is written."""
+        with self._slots:
+            with self._lock:
+                buffer = self._buffers.pop() if self._buffers else None
+            if buffer is None or buffer.size < height * width:
+                buffer = np.empty(height * width, dtype=np.float32)
+            try:
+                yield buffer[: height * width].reshape(height, width)
+            finally:
+                with self._lock:
+                    self._buffers.append(buffer)
 
 
 @dataclass(frozen=True)
@@ -70,8 +102,7 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
         # A tile: one block, computed in the calling thread (a pool would cost more than the block
         # itself on a 512² tile); a source that honours cancel stops it, the check follows.
         try:
-            # No result buffer kept for this thread: it lives on (QGIS, a server worker) after the run.
-            compute_block(plan.block(0, 0), source, sink, method, retry, stop, reuse_result_buffer=False)
+            compute_block(plan.block(0, 0), source, sink, method, retry, stop)
             if is_canceled is not None and is_canceled():
                 raise AreaCanceled("the area run was canceled")
             if progress is not None:
@@ -81,14 +112,16 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
             sink.abort()
             raise
         return
+    map_block_buffers()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="wmsedge-block")
+    slots = ComputeSlots(min(concurrency, usable_cores()))
     blocks, pending, done = iter(plan), set(), 0
 
     def submit_next():
         block = next(blocks, None)
         if block is not None:
             # Blocks already run side by side: each filters on its own thread (a pool per block costs CPU).
-            pending.add(pool.submit(compute_block, block, source, sink, method, retry, stop,
+            pending.add(pool.submit(compute_block, block, source, sink, method, retry, stop, slots=slots,
                                     filter_workers=1 if concurrency > 1 else None))
 
     def stop_if_canceled():
@@ -111,9 +144,10 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
                 # cancel seen in between must send no further GetMap.
                 stop_if_canceled()
                 submit_next()
-        # The block threads end before the COG is made: their result buffers and filter work
-        # arrays (about 20 MiB each) would otherwise add to GDAL's memory at the peak.
+        # The block threads end before the COG is made, and the slots' result buffers go: they and
+        # the threads' filter work arrays (about 20 MiB a block) would otherwise add to GDAL's peak.
         pool.shutdown(wait=True)
+        del slots
         sink.commit()
     except BaseException:
         stop.set()
@@ -123,33 +157,25 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
 
 
 def compute_block(block: Block, source: PixelSource, sink: BlockSink, method: str,
-                  retry: RetryPolicy, stop: threading.Event, *, filter_workers: int | None = None,
-                  reuse_result_buffer: bool = True) -> None:
+                  retry: RetryPolicy, stop: threading.Event, *, slots: ComputeSlots | None = None,
+                  filter_workers: int | None = None) -> None:
     """Fetch (retried), filter and write one block; also the whole body of a distributed block task.
 
-    ``filter_workers`` is the engine filter's thread count (None: its own choice);
-    ``reuse_result_buffer`` keeps this thread's result buffer for its next block. Raises
-    :class:`AreaError` naming the block when its fetch fails for good; returns without writing when
-    ``stop`` is set.
+    ``slots`` bound the blocks filtered at once and lend their result buffers (None: a fresh buffer,
+    nothing waited for); ``filter_workers`` is the engine filter's thread count (None: its own
+    choice). Raises :class:`AreaError` naming the block when its fetch fails for good; returns
+    without writing when ``stop`` is set.
     """
     pixels = _fetch_with_retries(block, source, retry, stop)
     if pixels is None:
         return
-    buffer = _gradient_buffer(block.height, block.width) if reuse_result_buffer else None
-    gradient = edge_filter(pixels, method, halo=True, workers=filter_workers, out=buffer)
-    del pixels  # the decoded image goes before the write: one less block-sized buffer per thread in flight
-    if not stop.is_set():
-        sink.write(block, gradient)
+    with slots.result_buffer(block.height, block.width) if slots is not None else nullcontext() as buffer:
+        gradient = edge_filter(pixels, method, halo=True, workers=filter_workers, out=buffer)
+        del pixels  # the decoded image goes before the write: one less block-sized buffer per block in flight
+        if not stop.is_set():
+            sink.write(block, gradient)
+        del gradient
     return_freed_memory()
-
-
-def _gradient_buffer(height, width):
-    """This thread's float32 result buffer, reused from block to block (the sink copies each block as it
-    writes it): a fresh one is 4,000 new pages to fault in per block."""
-    buffer = getattr(_thread_buffers, "gradient", None)
-    if buffer is None or buffer.size < height * width:
-        buffer = _thread_buffers.gradient = np.empty(height * width, dtype=np.float32)
-    return buffer[: height * width].reshape(height, width)
 
 
 def _fetch_with_retries(block, source, retry, stop):

@@ -16,7 +16,7 @@ import threading
 
 from celery import chord
 
-from wmsedge_engine.area import AreaError, compute_block
+from wmsedge_engine.area import AreaError, ComputeSlots, compute_block
 from wmsedge_engine.area.cog import assemble_cog, block_file_name, default_binding, write_block_file
 from wmsedge_engine.area.wms_source import WmsPixelSource
 from wmsedge_engine.wms import WmsClient
@@ -29,6 +29,8 @@ ASSEMBLE_TASK = "wmsedge.area.assemble"
 FAILED_TASK = "wmsedge.area.failed"
 #: A whole asynchronous Execute: (job uuid, PyWPS's stored request JSON); see :mod:`.runner`.
 JOB_TASK = "wmsedge.job.run"
+#: A worker process runs one block task at a time; its result buffer is kept for the next one.
+_BLOCK_SLOTS = ComputeSlots(1)
 
 
 class StagingSink:
@@ -66,7 +68,7 @@ def _compute(spec: AreaJobSpec, block) -> None:
         source = WmsPixelSource(client, spec.url, spec.layer, spec.crs, version=spec.version,
                                 image_format=spec.image_format, styles=spec.styles)
         compute_block(block, source, StagingSink(spec.staging), spec.method, spec.retry_policy(),
-                      threading.Event())
+                      threading.Event(), slots=_BLOCK_SLOTS)
     finally:
         client.close()
 
