@@ -1,18 +1,18 @@
 """Peak memory of an area run: block-sized buffers handed back to the system as they are freed.
 
 A block's PNG body, decoded image and result are buffers of 4-20 MiB, allocated and freed by
-several threads at once. glibc serves allocations above its mmap threshold with their own
-mappings, returned to the system when freed, but it raises that threshold to the size of the
-first such buffer freed (up to 32 MiB): from then on the block buffers came from the threads'
-heaps, whose free memory stayed resident. Over an 81-block area, 150-190 MiB of the peak was
-free heap memory, and the peak grew with the area (235 MiB at 4096², 306 MiB at 16384²).
+several threads at once. glibc serves allocations above its mmap threshold with mappings of
+their own, returned to the system when freed, but it raises that threshold to the size of the
+first such buffer freed (up to 32 MiB): from then on block buffers came from the threads' heaps,
+whose free memory stayed resident. In a 16384² area (81 blocks), 150-190 MiB of the process was
+such free heap memory, and the peak grew with the area (294-319 MiB, against 203-240 at 4096²).
 
-A fixed threshold of :data:`MMAP_THRESHOLD` keeps every block-sized buffer in its own mapping
-(peak 224 and 241 MiB); the price is faulting in fresh pages for each of them, about 1 s of CPU
-per 16384² area (see BENCHMARKS.md). Trimming the heaps after each block returns what smaller
-buffers leave. The threshold is process-wide and stays set: QGIS or the server then maps each
-buffer above 4 MiB anew, as glibc does before its first adjustment. Elsewhere than glibc,
-nothing is done.
+A fixed threshold of :data:`MMAP_THRESHOLD` keeps every block-sized buffer in its own mapping:
+the 16384² peak is 237-251 MiB. The price is faulting in fresh pages for each decoded image,
+2-3 s more of the run's CPU at 16384² (25-26 s instead of 22-24; see BENCHMARKS.md). Trimming the
+heaps after each block returns what smaller buffers leave. The threshold is process-wide and
+stays set: QGIS or the server then maps each buffer above 4 MiB anew, as glibc does for any
+buffer above 128 KiB before its first adjustment. Elsewhere than glibc, nothing is done.
 """
 
 from __future__ import annotations
