@@ -282,8 +282,8 @@ def targets(headline):
          f"{headline['rss_growth']:.2f}×, {headline['rss_largest']:.0f} MiB",
          headline["rss_growth"] <= TARGET_RSS_GROWTH and headline["rss_largest"] < TARGET_RSS_MIB,
          "" if headline["rss_growth"] <= TARGET_RSS_GROWTH else "the peak is when the blocks in flight happen to hold "
-                                                                "their largest buffers together, likelier over more "
-                                                                "blocks"),
+                                                                "their largest buffers together (two decoding, two "
+                                                                "filtered or written), likelier over more blocks"),
         (f"cancel takes effect within {TARGET_CANCEL_SECONDS:g} s, nothing left",
          f"{cancel:.2f} s, left {headline['cancel_left']}" if cancel is not None else "not reached",
          cancel is not None and cancel <= TARGET_CANCEL_SECONDS and not headline["cancel_left"], ""),
