@@ -9,7 +9,7 @@ such free heap memory, and the peak grew with the area (294-319 MiB, against 203
 
 A fixed threshold of :data:`MMAP_THRESHOLD` keeps every block-sized buffer in its own mapping:
 the 16384² peak is 237-251 MiB. The price is faulting in fresh pages for each decoded image,
-2-3 s more of the run's CPU at 16384² (25-26 s instead of 22-24; see BENCHMARKS.md). Trimming the
+2-3 s more of the run's CPU at 16384² (25-26 s instead of 22-24 in interleaved runs). Trimming the
 heaps after each block returns what smaller buffers leave. The threshold is process-wide and
 stays set: QGIS or the server then maps each buffer above 4 MiB anew, as glibc does for any
 buffer above 128 KiB before its first adjustment. Elsewhere than glibc, nothing is done.
