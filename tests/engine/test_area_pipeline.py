@@ -20,10 +20,10 @@ from wmsedge_engine.area import (
     RetryPolicy,
     TransientSourceError,
     area_grid,
+    pipeline,
     plan_blocks,
     run_area,
 )
-from wmsedge_engine.area import pipeline
 from wmsedge_engine.area.cog import COG_BLOCK_SIZE, CogSink, OsgeoGdal, RasterioGdal
 from wmsedge_engine.filters import METHODS
 from wmsedge_engine.georef import Extent

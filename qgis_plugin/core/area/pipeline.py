@@ -10,8 +10,8 @@ so memory depends on the block size and the concurrency, never on the area.
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager, nullcontext
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -64,6 +64,11 @@ class ComputeSlots:
             finally:
                 with self._lock:
                     self._buffers.append(buffer)
+
+    def free_buffers(self) -> None:
+        """Drop the reused buffers (every block is written)."""
+        with self._lock:
+            self._buffers.clear()
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
         # The block threads end before the COG is made, and the slots' result buffers go: they and
         # the threads' filter work arrays (about 20 MiB a block) would otherwise add to GDAL's peak.
         pool.shutdown(wait=True)
-        del slots
+        slots.free_buffers()
         sink.commit()
     except BaseException:
         stop.set()
