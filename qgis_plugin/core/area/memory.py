@@ -7,12 +7,13 @@ first such buffer freed (up to 32 MiB): from then on block buffers came from the
 whose free memory stayed resident. In a 16384² area (81 blocks), 150-190 MiB of the process was
 such free heap memory, and the peak grew with the area (294-319 MiB, against 203-240 at 4096²).
 
-A fixed threshold of :data:`MMAP_THRESHOLD` keeps every block-sized buffer in its own mapping:
-the 16384² peak is 237-251 MiB. The price is faulting in fresh pages for each decoded image,
-2-3 s more of the run's CPU at 16384² (25-26 s instead of 22-24 in interleaved runs). Trimming the
-heaps after each block returns what smaller buffers leave. The threshold is process-wide and
-stays set: QGIS or the server then maps each buffer above 4 MiB anew, as glibc does for any
-buffer above 128 KiB before its first adjustment. Elsewhere than glibc, nothing is done.
+During the blocks, a fixed threshold of :data:`MMAP_THRESHOLD` keeps every block-sized buffer in
+its own mapping: the 16384² peak is 237-251 MiB. Trimming the heaps after each block returns what
+smaller buffers leave. Kept for GDAL's COG step, the same threshold cost 2-5 s of CPU in fresh
+pages for its large work buffers; the thresholds glibc itself reaches (:func:`reuse_large_buffers`)
+bring the run's CPU back to that of a run without any setting (20.5-20.9 s at 16384² against
+20.0-20.7 s, interleaved runs). The settings are process-wide and stay set after the run (QGIS,
+the server), as glibc's own adjustment would. Elsewhere than glibc, nothing is done.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ import ctypes
 
 #: Allocations from this size on get their own mapping (glibc's ``M_MMAP_THRESHOLD``), in bytes.
 MMAP_THRESHOLD = 4 * 2**20
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
+#: While GDAL makes the COG: the largest threshold glibc's own adjustment reaches, and its trim
+#: threshold then (free memory kept at the top of the heap), so that GDAL's buffers are reused.
+FINISH_MMAP_THRESHOLD, FINISH_TRIM_THRESHOLD = 32 * 2**20, 64 * 2**20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers, from glibc's malloc.h
 
 
 def _libc():
@@ -39,6 +43,14 @@ def map_block_buffers() -> None:
     """Serve every allocation of :data:`MMAP_THRESHOLD` or more with its own mapping, from now on."""
     if _mallopt is not None:
         _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
+def reuse_large_buffers() -> None:
+    """Serve buffers up to 32 MiB from the heap again and keep its free memory for reuse, as glibc
+    does by itself, for the COG step that follows the blocks."""
+    if _mallopt is not None:
+        _mallopt(_M_MMAP_THRESHOLD, FINISH_MMAP_THRESHOLD)
+        _mallopt(_M_TRIM_THRESHOLD, FINISH_TRIM_THRESHOLD)
 
 
 def return_freed_memory() -> None:

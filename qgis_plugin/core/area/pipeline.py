@@ -20,7 +20,7 @@ import numpy as np
 from ..contract import DEFAULT_RETRIES
 from ..cores import usable_cores
 from ..filters import edge_filter
-from .memory import map_block_buffers, return_freed_memory
+from .memory import map_block_buffers, return_freed_memory, reuse_large_buffers
 from .plan import Block, BlockPlan
 from .ports import BlockSink, PixelSource, TransientSourceError
 
@@ -153,6 +153,7 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
         # the threads' filter work arrays (about 20 MiB a block) would otherwise add to GDAL's peak.
         pool.shutdown(wait=True)
         slots.free_buffers()
+        reuse_large_buffers()
         sink.commit()
     except BaseException:
         stop.set()
