@@ -158,6 +158,7 @@ def run_area(plan: BlockPlan, source: PixelSource, sink: BlockSink, method: str,
     except BaseException:
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
+        reuse_large_buffers()  # a failed or canceled run leaves glibc's thresholds as a finished one does
         sink.abort()
         raise
 
