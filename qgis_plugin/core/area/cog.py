@@ -129,9 +129,11 @@ def create_staging(gdal, path: str, plan: BlockPlan, crs: str) -> None:
 def finish_cog(gdal, plan: BlockPlan, staging_file: str, destination: str) -> None:
     """The COG of the complete staging file, renamed onto ``destination`` when whole."""
     return_freed_memory()
+    factors = overview_factors(plan.grid.width, plan.grid.height)
+    if factors:
+        gdal.add_overviews(staging_file, factors)
     with atomic_path(destination, suffix=".tif") as temporary:
-        gdal.translate_to_cog(staging_file, temporary, overview_factors(plan.grid.width, plan.grid.height),
-                              cog_options(gdal.cog_compressions()))
+        gdal.copy_to_cog(staging_file, temporary, cog_options(gdal.cog_compressions()))
 
 
 def checked_block(block: Block, gradient: np.ndarray) -> np.ndarray:
@@ -219,16 +221,20 @@ class OsgeoGdal:
         self._check(dataset is not None, f"cannot open {path}")
         return dataset.GetRasterBand(1).ReadAsArray()
 
-    def translate_to_cog(self, source: str, path: str, overview_factors: list, options: dict) -> None:
+    def add_overviews(self, path: str, factors: list) -> None:
+        """Build the overviews of ``factors`` into the GeoTIFF at ``path``, on every core."""
+        gdal = self._gdal
+        with _gdal_cache_max(gdal, COG_CACHE_MIB * 2**20), _thread_config(gdal, "GDAL_NUM_THREADS", "ALL_CPUS"):
+            dataset = gdal.Open(path, gdal.GA_Update)
+            self._check(dataset is not None, f"cannot open {path}")
+            failed = dataset.BuildOverviews(OVERVIEW_RESAMPLING, factors)
+            dataset = None
+        self._check(not failed, f"cannot build the overviews of {path}")
+
+    def copy_to_cog(self, source: str, path: str, options: dict) -> None:
+        """The COG driver's copy of ``source`` and its overviews at ``path``."""
         gdal = self._gdal
         with _gdal_cache_max(gdal, COG_CACHE_MIB * 2**20):
-            if overview_factors:
-                with _thread_config(gdal, "GDAL_NUM_THREADS", "ALL_CPUS"):
-                    dataset = gdal.Open(source, gdal.GA_Update)
-                    self._check(dataset is not None, f"cannot open {source}")
-                    failed = dataset.BuildOverviews(OVERVIEW_RESAMPLING, overview_factors)
-                    dataset = None
-                self._check(not failed, f"cannot build the overviews of {source}")
             source_dataset = gdal.Open(source)
             self._check(source_dataset is not None, f"cannot open {source}")
             result = gdal.GetDriverByName("COG").CreateCopy(
@@ -296,13 +302,17 @@ class RasterioGdal:
         with _not_georeferenced_is_expected(), self._rasterio.open(path) as dataset:
             return dataset.read(1)
 
-    def translate_to_cog(self, source: str, path: str, overview_factors: list, options: dict) -> None:
+    def add_overviews(self, path: str, factors: list) -> None:
+        """Build the overviews of ``factors`` into the GeoTIFF at ``path``, on every core."""
         from rasterio.enums import Resampling
 
-        with self._rasterio.Env(GDAL_CACHEMAX=COG_CACHE_MIB, GDAL_NUM_THREADS="ALL_CPUS"):
-            if overview_factors:
-                with self._rasterio.open(source, "r+") as dataset:
-                    dataset.build_overviews(overview_factors, Resampling[OVERVIEW_RESAMPLING.lower()])
+        with self._rasterio.Env(GDAL_CACHEMAX=COG_CACHE_MIB, GDAL_NUM_THREADS="ALL_CPUS"), \
+                self._rasterio.open(path, "r+") as dataset:
+            dataset.build_overviews(factors, Resampling[OVERVIEW_RESAMPLING.lower()])
+
+    def copy_to_cog(self, source: str, path: str, options: dict) -> None:
+        """The COG driver's copy of ``source`` and its overviews at ``path``."""
+        with self._rasterio.Env(GDAL_CACHEMAX=COG_CACHE_MIB):
             self._rasterio.shutil.copy(source, path, driver="COG", strict=True, **options)
 
 
