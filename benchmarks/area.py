@@ -135,7 +135,7 @@ def child(kind: str, url: str, side: int, output: str) -> dict:
             for pixels in pool.map(lambda block: source.fetch(block.fetch_grid), plan):
                 del pixels
         clock.mark("end")
-        report["phases"] = {"start": clock.phases()["start"]}
+        report["phases"] = clock.phases()
     elif kind == "pipeline":
         run_area(plan, source, CogSink(output, plan, "EPSG:4326", binding=clock), METHOD, concurrency=CONCURRENCY)
         report["phases"] = clock.phases()
@@ -260,13 +260,18 @@ def timed_cpu(run: dict) -> float:
     return sum(user + system for _, user, system in run["phases"].values())
 
 
+def with_wms_cpu(run: dict) -> float:
+    """The run's timed CPU seconds and MapServer's."""
+    return timed_cpu(run) + run["wms_cpu"]
+
+
 def floor_seconds(run: dict) -> float:
     """The shortest time a run's CPU (its own and MapServer's) allows on this machine's cores."""
-    return (timed_cpu(run) + run["wms_cpu"]) / usable_cores()
+    return with_wms_cpu(run) / usable_cores()
 
 
 def cores_busy(run: dict) -> float:
-    return (timed_cpu(run) + run["wms_cpu"]) / run["seconds"]
+    return with_wms_cpu(run) / run["seconds"]
 
 
 def headline(results, cancel):
